@@ -1,0 +1,7 @@
+#include "core/engine.h"
+
+namespace amber {
+
+void register_key_commands(Engine&) {}
+
+}  // namespace amber

@@ -1,0 +1,7 @@
+#include "core/engine.h"
+
+namespace amber {
+
+void register_string_commands(Engine&) {}
+
+}  // namespace amber

@@ -1,0 +1,137 @@
+// Entry lifetime and the volatile-key list. Entries are malloc'ed so that
+// malloc_usable_size tells each one's slack (see entry.h).
+#include "core/db.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "core/assert.h"
+#include "core/io/random.h"
+
+namespace amber {
+namespace {
+
+// sds's growth rule: double below 1 MiB, then grow by 1 MiB.
+constexpr size_t kGreedyLimit = 1024 * 1024;
+
+Entry* allocate(std::string_view key, size_t value_capacity) {
+  AMBER_ASSERT(key.size() <= UINT32_MAX);
+  void* memory = std::malloc(sizeof(Entry) + key.size() + value_capacity);
+  AMBER_ASSERT(memory != nullptr);
+  Entry* e = static_cast<Entry*>(memory);
+  e->next = nullptr;
+  e->expire_ms = kNoExpire;
+  e->key_len = static_cast<uint32_t>(key.size());
+  e->value_len = 0;
+  e->volatile_slot = 0;
+  e->lru = 0;
+  e->type = static_cast<uint32_t>(ValueType::kString);
+  e->encoding = static_cast<uint32_t>(Encoding::kRaw);
+  if (!key.empty()) std::memcpy(e->key_data(), key.data(), key.size());
+  return e;
+}
+
+}  // namespace
+
+Db::Db(uint64_t hash_seed) : dict_(hash_seed) {}
+
+Db::~Db() { clear(); }
+
+Entry* Db::insert(std::string_view key, std::string_view value, Encoding encoding) {
+  AMBER_ASSERT(value.size() <= UINT32_MAX);
+  Entry* e = allocate(key, value.size());
+  if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
+  e->value_len = static_cast<uint32_t>(value.size());
+  e->encoding = static_cast<uint32_t>(encoding);
+  dict_.insert(e);
+  return e;
+}
+
+Entry* Db::reallocate(Entry* e, size_t value_capacity) {
+  Entry** link = dict_.find_link(e->key());
+  AMBER_ASSERT(link != nullptr && *link == e);
+  void* memory = std::realloc(e, sizeof(Entry) + e->key_len + value_capacity);
+  AMBER_ASSERT(memory != nullptr);
+  Entry* moved = static_cast<Entry*>(memory);
+  *link = moved;
+  if (moved->has_expire()) volatile_[moved->volatile_slot] = moved;
+  return moved;
+}
+
+Entry* Db::replace_value(Entry* e, std::string_view value, Encoding encoding) {
+  AMBER_ASSERT(value.size() <= UINT32_MAX);
+  size_t capacity = e->value_capacity();
+  // Shrink too when the old allocation would waste most of its room.
+  if (value.size() > capacity || (capacity > 64 && value.size() < capacity / 2)) {
+    e = reallocate(e, value.size());
+  }
+  if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());
+  e->value_len = static_cast<uint32_t>(value.size());
+  e->encoding = static_cast<uint32_t>(encoding);
+  return e;
+}
+
+Entry* Db::resize_value(Entry* e, size_t new_len) {
+  AMBER_ASSERT(new_len <= UINT32_MAX);
+  if (new_len > e->value_capacity()) {
+    size_t grown = new_len < kGreedyLimit ? new_len * 2 : new_len + kGreedyLimit;
+    e = reallocate(e, std::min<size_t>(grown, UINT32_MAX));
+  }
+  if (new_len > e->value_len) std::memset(e->value_data() + e->value_len, 0, new_len - e->value_len);
+  e->value_len = static_cast<uint32_t>(new_len);
+  return e;
+}
+
+bool Db::erase(std::string_view key) {
+  Entry* e = dict_.remove(key);
+  if (e == nullptr) return false;
+  if (e->has_expire()) clear_expire(e);
+  std::free(e);
+  return true;
+}
+
+void Db::set_expire(Entry* e, int64_t when_ms) {
+  AMBER_ASSERT(when_ms != kNoExpire);
+  if (!e->has_expire()) {
+    e->volatile_slot = static_cast<uint32_t>(volatile_.size());
+    volatile_.push_back(e);
+  }
+  e->expire_ms = when_ms;
+}
+
+void Db::clear_expire(Entry* e) {
+  if (!e->has_expire()) return;
+  uint32_t slot = e->volatile_slot;
+  AMBER_ASSERT(slot < volatile_.size() && volatile_[slot] == e);
+  Entry* last = volatile_.back();
+  volatile_[slot] = last;
+  last->volatile_slot = slot;
+  volatile_.pop_back();
+  e->expire_ms = kNoExpire;
+}
+
+Entry* Db::random_volatile(Random& random) {
+  if (volatile_.empty()) return nullptr;
+  return volatile_[random.uniform(volatile_.size())];
+}
+
+void Db::clear() {
+  volatile_.clear();
+  volatile_.shrink_to_fit();
+  dict_.clear([](Entry* e) { std::free(e); });
+}
+
+void Db::swap_contents(Db& other) {
+  std::swap(dict_, other.dict_);
+  volatile_.swap(other.volatile_);
+}
+
+void Db::housekeeping() {
+  if (dict_.rehashing()) {
+    dict_.rehash_step(100);
+  } else {
+    dict_.maybe_shrink();
+  }
+}
+
+}  // namespace amber

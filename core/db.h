@@ -1,0 +1,72 @@
+// Db: one numbered database (SELECT n): the keyspace Dict, the list of keys
+// that carry an expire time (sampled by active expiry), and the ownership of
+// every Entry. Mechanism only: lazy expiry, statistics and WATCH live in the
+// engine (core/keyspace_ops.h), which calls into this.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "core/dict.h"
+#include "core/entry.h"
+
+namespace amber {
+
+class Random;
+
+class Db {
+ public:
+  explicit Db(uint64_t hash_seed);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  size_t size() const { return dict_.size(); }
+  size_t volatile_count() const { return volatile_.size(); }
+
+  // The entry for `key`, expired or not.
+  Entry* find(std::string_view key) { return dict_.find(key); }
+
+  // Adds a new key with a string value and no expire. REQUIRES: key absent.
+  Entry* insert(std::string_view key, std::string_view value, Encoding encoding);
+  // Replaces the string value of `e`; keeps its expire. May move the entry:
+  // use the returned pointer from then on.
+  Entry* replace_value(Entry* e, std::string_view value, Encoding encoding);
+  // Makes the value `new_len` bytes long (bytes past the old length are
+  // zero), growing the allocation geometrically as Redis's sds does, so
+  // repeated APPENDs are amortised O(1). May move the entry.
+  Entry* resize_value(Entry* e, size_t new_len);
+  // Removes and frees the entry. Returns false if the key was absent.
+  bool erase(std::string_view key);
+
+  void set_expire(Entry* e, int64_t when_ms);
+  void clear_expire(Entry* e);
+
+  Entry* random_entry(Random& random) { return dict_.random_entry(random); }
+  // A random key that has an expire time, or nullptr.
+  Entry* random_volatile(Random& random);
+
+  // One SCAN step; see Dict::scan.
+  uint64_t scan(uint64_t cursor, const std::function<void(Entry*)>& emit) const {
+    return dict_.scan(cursor, emit);
+  }
+  void for_each(const std::function<void(Entry*)>& fn) const { dict_.for_each(fn); }
+
+  void clear();
+  // SWAPDB: exchanges the whole contents of two databases.
+  void swap_contents(Db& other);
+
+  // Incremental housekeeping: rehash and shrink. Called from the engine's cron.
+  void housekeeping();
+  Dict& dict() { return dict_; }
+
+ private:
+  Entry* reallocate(Entry* e, size_t value_capacity);
+
+  Dict dict_;
+  std::vector<Entry*> volatile_;
+};
+
+}  // namespace amber

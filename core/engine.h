@@ -1,0 +1,176 @@
+// Engine: the deterministic state machine at the heart of amber. It owns the
+// databases and the command table and runs one command at a time:
+// `execute(session, argv, reply)`. Time comes from the injected Clock,
+// randomness from the injected Random; periodic work (active expiry,
+// incremental rehash) is `cron()`, which the host calls `hz` times a second.
+// Same inputs and seed -> same replies and the same keyspace.
+//
+// Single-threaded: every method is called from the host's one engine thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/command.h"
+#include "core/db.h"
+#include "core/io/clock.h"
+#include "core/io/random.h"
+#include "core/reply.h"
+#include "core/session.h"
+
+namespace amber {
+
+struct EngineOptions {
+  int databases = 16;
+  bool active_expire = true;  // DEBUG SET-ACTIVE-EXPIRE
+  int active_expire_effort = 1;  // active-expire-effort, 1..10
+  int hz = 10;
+  // maxmemory-policy is LFU: OBJECT FREQ is allowed, IDLETIME is not.
+  bool lfu_policy = false;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;  // also the string size limit
+};
+
+// The host's admission check (AUTH, protected mode, MISCONF, LOADING, OOM,
+// CLIENT PAUSE ...), run after a command is found and its arity checked and
+// before it is queued or run — the order of Redis's processCommand.
+class CommandGate {
+ public:
+  virtual ~CommandGate() = default;
+  // Returns true to let the command through; otherwise sets `error` (the
+  // whole error text without '-') and the engine rejects the command.
+  virtual bool admit(Session& session, const CommandSpec& spec, ArgList argv,
+                     std::string* error) = 0;
+};
+
+struct EngineStats {
+  uint64_t expired_keys = 0;
+  uint64_t expired_time_cap_reached_count = 0;
+  double expired_stale_perc = 0;
+  uint64_t expire_cycle_cpu_milliseconds = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  std::map<std::string, uint64_t> errorstats;  // error code ("ERR", "WRONGTYPE") -> count
+  // Writes since the last successful save (INFO rdb_changes_since_last_save).
+  uint64_t dirty = 0;
+};
+
+class Engine {
+ public:
+  Engine(const EngineOptions& options, Clock& clock, Random& random);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs one command (or queues it inside MULTI) and writes its reply.
+  // REQUIRES: !argv.empty().
+  void execute(Session& session, ArgList argv, Reply& reply);
+
+  // For the host: answers with `error` a command it refused before execute
+  // (NOAUTH, MISCONF, LOADING...). Inside MULTI this aborts the transaction,
+  // as a queue-time error does in Redis.
+  void reject(Session& session, Reply& reply, std::string_view error);
+
+  // Installs the host's admission check (nullptr: admit everything).
+  void set_gate(CommandGate* gate) { gate_ = gate; }
+
+  // Periodic work; the host calls it `hz` times a second.
+  void cron();
+
+  // A client is going away: drop its WATCHes.
+  void forget_session(Session& session);
+
+  // Command table. The host registers its own commands (CLIENT, CONFIG, ...).
+  void register_command(CommandSpec spec);
+  const CommandSpec* find_command(std::string_view name) const;
+  std::vector<const CommandSpec*> all_commands() const;
+
+  // --- keyspace, for command handlers ---
+  Db& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+
+  // Redis's lookupKeyRead: expires the key if due, counts a hit or a miss and
+  // updates the access clock. nullptr if absent.
+  Entry* lookup_read(int db, std::string_view key, int64_t now_ms);
+  // Redis's lookupKeyWrite: expires the key if due. nullptr if absent.
+  Entry* lookup_write(int db, std::string_view key, int64_t now_ms);
+  // Like lookup_write but without statistics or access-time update (TYPE of
+  // an existing key for SCAN, OBJECT, ...).
+  Entry* lookup_no_touch(int db, std::string_view key, int64_t now_ms);
+  bool key_is_expired(const Entry* e, int64_t now_ms) const;
+  // Deletes an expired key as Redis does (stats, WATCH).
+  void expire_entry(int db, Entry* e);
+  // Deletes a key. Returns false if absent. Does not signal; callers do.
+  bool delete_key(int db, std::string_view key) { return dbs_[static_cast<size_t>(db)]->erase(key); }
+
+  // A key was written: invalidates WATCHes (and, later, feeds snapshots).
+  void signal_modified(int db, std::string_view key);
+  // A whole database was emptied or replaced (FLUSHDB/FLUSHALL: with = -1;
+  // SWAPDB: with = the other db).
+  void signal_db_replaced(int db, int with);
+  void add_dirty(uint64_t n) { stats_.dirty += n; }
+
+  // Counts an error reply in INFO's errorstats (call() does this for
+  // handlers; EXEC, whose nested commands count their own, uses it directly).
+  void count_error(std::string_view message);
+
+  // EXEC: runs the session's queued commands as one unit (or aborts).
+  void exec_transaction(Session& session, Reply& reply, int64_t now_ms);
+
+  // WATCH bookkeeping (MULTI's commands use these).
+  void watch(Session& session, std::string_view key, int64_t now_ms);
+  void unwatch_all(Session& session);
+
+  // Redis's 24-bit LRU clock in seconds.
+  uint32_t lru_clock() const;
+
+  Clock& clock() { return clock_; }
+  Random& random() { return random_; }
+  EngineStats& stats() { return stats_; }
+  EngineOptions& options() { return options_; }
+
+ private:
+  struct CaseInsensitiveHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+  };
+  struct CaseInsensitiveEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+  using CommandMap =
+      std::unordered_map<std::string, CommandSpec, CaseInsensitiveHash, CaseInsensitiveEqual>;
+
+  // Finds the command (and subcommand) for argv or writes the error reply.
+  const CommandSpec* resolve(ArgList argv, Reply& reply) const;
+  void call(Session& session, const CommandSpec& spec, ArgList argv, Reply& reply);
+  void queue(Session& session, ArgList argv, Reply& reply);
+
+  EngineOptions options_;
+  CommandGate* gate_ = nullptr;
+  Clock& clock_;
+  Random& random_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  CommandMap commands_;
+  EngineStats stats_;
+  // Per db: watched key -> sessions watching it.
+  std::vector<std::unordered_map<std::string, std::vector<Session*>>> watchers_;
+};
+
+// Command groups, one file each under core/commands/.
+void register_string_commands(Engine& engine);
+void register_key_commands(Engine& engine);
+void register_transaction_commands(Engine& engine);
+
+// Active expiry: Redis's sampling cycle (expire.c). `fast` is the short cycle
+// run before each event-loop sleep; the slow one runs from cron.
+void active_expire_cycle(Engine& engine, bool fast);
+
+}  // namespace amber

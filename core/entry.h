@@ -1,0 +1,70 @@
+// Entry: one key of a database and its value, in a single allocation.
+//
+//   +------+-----------+---------+-----------+------+------------------+-----+-------+
+//   | next | expire_ms | key_len | value_len | slot | lru|type|encoding | key | value |
+//   +------+-----------+---------+-----------+------+------------------+-----+-------+
+//      8         8          4          4        4            4          key   value
+//
+// `next` chains entries in a Dict bucket (the table is intrusive, so a key
+// costs one allocation, not Redis's three). A string value's bytes follow the
+// key; room past value_len (malloc's slack) lets APPEND and SETRANGE grow in
+// place. Later value types keep a pointer to their object in the value bytes.
+//
+// Entries are owned by a Db; only Db creates, resizes and frees them, because
+// a resize may move an entry and Db must re-link it.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace amber {
+
+// Redis's type and encoding numbers (OBJ_STRING, OBJ_ENCODING_*), so that
+// OBJECT ENCODING and the RDB codec can use them directly.
+enum class ValueType : uint8_t { kString = 0 };
+enum class Encoding : uint8_t { kRaw = 0, kInt = 1, kEmbstr = 8 };
+
+inline constexpr int64_t kNoExpire = -1;
+// Redis's OBJ_SHARED_REFCOUNT: what OBJECT REFCOUNT reports for shared integers.
+inline constexpr int64_t kSharedRefcount = 2147483647;
+
+struct Entry {
+  Entry* next;
+  int64_t expire_ms;  // absolute Unix time in ms, or kNoExpire
+  uint32_t key_len;
+  uint32_t value_len;
+  uint32_t volatile_slot;  // index in Db's volatile-key list when expire_ms != kNoExpire
+  uint32_t lru : 24;       // Redis's LRU clock (seconds, 24 bits)
+  uint32_t type : 4;
+  uint32_t encoding : 4;
+
+  char* key_data() { return reinterpret_cast<char*>(this + 1); }
+  const char* key_data() const { return reinterpret_cast<const char*>(this + 1); }
+  char* value_data() { return key_data() + key_len; }
+  const char* value_data() const { return key_data() + key_len; }
+
+  std::string_view key() const { return {key_data(), key_len}; }
+  std::string_view value() const { return {value_data(), value_len}; }
+  ValueType value_type() const { return static_cast<ValueType>(type); }
+  Encoding value_encoding() const { return static_cast<Encoding>(encoding); }
+  bool has_expire() const { return expire_ms != kNoExpire; }
+
+  // Bytes the value may grow to without reallocating.
+  size_t value_capacity() const;
+  // Bytes of memory the entry uses (for MEMORY USAGE and INFO).
+  size_t allocated_bytes() const;
+};
+
+static_assert(sizeof(Entry) == 32, "Entry header layout is part of the memory budget");
+
+// The encoding Redis would give a freshly stored string value: "int" for a
+// canonical 64-bit integer of at most 20 characters, "embstr" up to 44 bytes,
+// else "raw" (object.c: tryObjectEncoding, OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+Encoding encoding_for_new_string(std::string_view value);
+
+// True if `s` is the canonical decimal form of an int64 (no sign on zero, no
+// leading zeros or spaces), as Redis's string2ll accepts it.
+bool parse_canonical_int64(std::string_view s, int64_t* out);
+
+}  // namespace amber
