@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define AMBER_ASSERT(cond)                                                                   \
-  do {                                                                                       \
-    if (!(cond)) [[unlikely]] {                                                              \
+#define AMBER_ASSERT(cond)                                                                       \
+  do {                                                                                           \
+    if (!(cond)) [[unlikely]] {                                                                  \
       std::fprintf(stderr, "amber: assertion failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                          \
-    }                                                                                        \
+      std::abort();                                                                              \
+    }                                                                                            \
   } while (0)

@@ -28,10 +28,10 @@ enum CommandFlag : uint32_t {
   kCmdDenyOom = 1 << 2,
   kCmdAdmin = 1 << 3,
   kCmdFast = 1 << 4,
-  kCmdNoMulti = 1 << 5,     // rejected inside MULTI ("ERR Command not allowed inside a transaction")
-  kCmdLoading = 1 << 6,     // allowed while loading
-  kCmdStale = 1 << 7,       // allowed while replica is stale
-  kCmdNoAuth = 1 << 8,      // allowed before AUTH
+  kCmdNoMulti = 1 << 5,  // rejected inside MULTI ("ERR Command not allowed inside a transaction")
+  kCmdLoading = 1 << 6,  // allowed while loading
+  kCmdStale = 1 << 7,    // allowed while replica is stale
+  kCmdNoAuth = 1 << 8,   // allowed before AUTH
   kCmdAllowBusy = 1 << 9,
   kCmdMayReplicate = 1 << 10,
   kCmdNoScript = 1 << 11,

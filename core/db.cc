@@ -77,7 +77,8 @@ Entry* Db::resize_value(Entry* e, size_t new_len) {
     size_t grown = new_len < kGreedyLimit ? new_len * 2 : new_len + kGreedyLimit;
     e = reallocate(e, std::min<size_t>(grown, UINT32_MAX));
   }
-  if (new_len > e->value_len) std::memset(e->value_data() + e->value_len, 0, new_len - e->value_len);
+  if (new_len > e->value_len)
+    std::memset(e->value_data() + e->value_len, 0, new_len - e->value_len);
   e->value_len = static_cast<uint32_t>(new_len);
   return e;
 }

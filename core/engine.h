@@ -27,7 +27,7 @@ namespace amber {
 
 struct EngineOptions {
   int databases = 16;
-  bool active_expire = true;  // DEBUG SET-ACTIVE-EXPIRE
+  bool active_expire = true;     // DEBUG SET-ACTIVE-EXPIRE
   int active_expire_effort = 1;  // active-expire-effort, 1..10
   int hz = 10;
   // maxmemory-policy is LFU: OBJECT FREQ is allowed, IDLETIME is not.
@@ -108,7 +108,9 @@ class Engine {
   // Deletes an expired key as Redis does (stats, WATCH).
   void expire_entry(int db, Entry* e);
   // Deletes a key. Returns false if absent. Does not signal; callers do.
-  bool delete_key(int db, std::string_view key) { return dbs_[static_cast<size_t>(db)]->erase(key); }
+  bool delete_key(int db, std::string_view key) {
+    return dbs_[static_cast<size_t>(db)]->erase(key);
+  }
 
   // A key was written: invalidates WATCHes (and, later, feeds snapshots).
   void signal_modified(int db, std::string_view key);

@@ -14,14 +14,17 @@ inline constexpr std::string_view kNotInteger = "ERR value is not an integer or 
 inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
 inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
-inline constexpr std::string_view kIncrFloatNanOrInf = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kIncrFloatNanOrInf =
+    "ERR increment would produce NaN or Infinity";
 inline constexpr std::string_view kDbIndexOutOfRange = "ERR DB index is out of range";
-inline constexpr std::string_view kStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kStringTooLong =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
-inline constexpr std::string_view kNotAllowedInMulti = "ERR Command not allowed inside a transaction";
+inline constexpr std::string_view kNotAllowedInMulti =
+    "ERR Command not allowed inside a transaction";
 inline constexpr std::string_view kOutOfRange = "ERR index out of range";
 
 }  // namespace amber::errors

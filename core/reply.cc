@@ -54,7 +54,9 @@ void Reply::bulk(std::string_view s) {
   out_->append("\r\n");
 }
 
-void Reply::null() { raw(protocol_ >= 3 ? std::string_view("_\r\n") : std::string_view("$-1\r\n")); }
+void Reply::null() {
+  raw(protocol_ >= 3 ? std::string_view("_\r\n") : std::string_view("$-1\r\n"));
+}
 
 void Reply::null_array() {
   raw(protocol_ >= 3 ? std::string_view("_\r\n") : std::string_view("*-1\r\n"));
@@ -124,7 +126,8 @@ void Reply::end_deferred_array(size_t handle, size_t n) {
 }
 
 void Reply::end_deferred_map(size_t handle, size_t n) {
-  std::string head = (protocol_ >= 3 ? "%" + std::to_string(n) : "*" + std::to_string(2 * n)) + "\r\n";
+  std::string head =
+      (protocol_ >= 3 ? "%" + std::to_string(n) : "*" + std::to_string(2 * n)) + "\r\n";
   AMBER_ASSERT(head.size() <= kDeferredWidth);
   out_->replace(handle, kDeferredWidth, head);
 }

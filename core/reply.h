@@ -33,9 +33,9 @@ class Reply {
   void null();        // RESP2 "$-1", RESP3 "_"
   void null_array();  // RESP2 "*-1", RESP3 "_"
   void array(size_t n);
-  void map(size_t n);  // RESP2: array of 2n
-  void set(size_t n);  // RESP2: array
-  void push(size_t n);  // RESP3 only: out-of-band data (pub/sub)
+  void map(size_t n);           // RESP2: array of 2n
+  void set(size_t n);           // RESP2: array
+  void push(size_t n);          // RESP3 only: out-of-band data (pub/sub)
   void double_value(double d);  // RESP2: bulk string
   void boolean(bool b);         // RESP2: integer 1/0
   void verbatim(std::string_view text, std::string_view format = "txt");  // RESP2: bulk

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds amber with AddressSanitizer + UndefinedBehaviorSanitizer and runs
+# every test through ctest: unit and property tests, integration tests
+# against the real binary, and the differential test against redis-server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMBER_SANITIZE=ON -DAMBER_BENCH=OFF
+cd build/test
+ctest --output-on-failure -j2 --timeout 600
