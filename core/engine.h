@@ -62,6 +62,15 @@ struct EngineStats {
   uint64_t dirty = 0;
 };
 
+// Active expiry's memory from one cycle to the next (expire.c keeps it in
+// function statics; here it belongs to the engine it serves).
+struct ActiveExpireState {
+  uint64_t next_db = 0;            // the next cycle starts with this db
+  bool timelimit_exit = false;     // the previous cycle ran out of budget
+  int64_t last_fast_cycle_us = 0;  // start of the latest fast cycle
+  uint64_t time_used_us = 0;       // total time spent in cycles
+};
+
 class Engine {
  public:
   Engine(const EngineOptions& options, Clock& clock, Random& random);
@@ -137,6 +146,7 @@ class Engine {
   Random& random() { return random_; }
   EngineStats& stats() { return stats_; }
   EngineOptions& options() { return options_; }
+  ActiveExpireState& active_expire_state() { return active_expire_state_; }
 
  private:
   struct CaseInsensitiveHash {
@@ -162,6 +172,7 @@ class Engine {
   std::vector<std::unique_ptr<Db>> dbs_;
   CommandMap commands_;
   EngineStats stats_;
+  ActiveExpireState active_expire_state_;
   // Per db: watched key -> sessions watching it.
   std::vector<std::unordered_map<std::string, std::vector<Session*>>> watchers_;
 };

@@ -22,6 +22,7 @@
 namespace amber {
 
 class Engine;
+struct Session;
 
 class Config {
  public:
@@ -64,6 +65,29 @@ class Config {
   // what CONFIG RESETSTAT does (the server clears its and the engine's
   // statistics).
   void register_commands(Engine& engine, std::function<void()> reset_stats);
+
+  // --- additions (config helper) ---
+
+  // set() for a given client: `client_is_local` (unix socket or loopback)
+  // matters when enable-protected-configs is "local".
+  bool set(const std::vector<std::pair<std::string, std::string>>& pairs, bool client_is_local,
+           std::string* error);
+  // CONFIG SET of a DENY_LOADING parameter (appendonly, dir, ...) answers
+  // -LOADING while this returns true. Default: never loading.
+  void set_loading_probe(std::function<bool()> is_loading);
+  // Whether the CONFIG command's client is local. Default: not local.
+  void set_local_client_probe(std::function<bool(const Session&)> is_local);
+  // CONFIG REWRITE's `user ...` lines (ACL). Default: the default user's
+  // line when requirepass is unset, none otherwise.
+  void set_user_lines_provider(std::function<std::vector<std::string>()> lines);
+
+  // Directives of the config file that other modules act on, in file order:
+  // rename-command (old, new; new "" deletes), user (words after "user"),
+  // loadmodule (path, args), module configs ("module.name", value).
+  const std::vector<std::pair<std::string, std::string>>& renamed_commands() const;
+  const std::vector<std::vector<std::string>>& user_directives() const;
+  const std::vector<std::vector<std::string>>& loadmodule_directives() const;
+  const std::vector<std::pair<std::string, std::string>>& module_configs() const;
 
  private:
   struct Impl;

@@ -46,7 +46,8 @@ void watch_command(CommandContext& ctx) {
   }
   // Redis: a client whose watch is already broken need not watch more.
   if (!ctx.session.watch_dirty) {
-    for (size_t i = 1; i < ctx.argv.size(); ++i) ctx.engine.watch(ctx.session, ctx.argv[i], ctx.now_ms);
+    for (size_t i = 1; i < ctx.argv.size(); ++i)
+      ctx.engine.watch(ctx.session, ctx.argv[i], ctx.now_ms);
   }
   ctx.reply.ok();
 }
@@ -167,16 +168,26 @@ void Engine::signal_db_replaced(int db, int with) {
 }
 
 void register_transaction_commands(Engine& engine) {
-  constexpr uint32_t kFlags = kCmdTransaction | kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy;
-  engine.register_command({.name = "multi", .arity = 1, .flags = kFlags | kCmdFast, .handler = multi_command});
+  constexpr uint32_t kFlags =
+      kCmdTransaction | kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy;
+  engine.register_command(
+      {.name = "multi", .arity = 1, .flags = kFlags | kCmdFast, .handler = multi_command});
   engine.register_command({.name = "exec", .arity = 1, .flags = kFlags, .handler = exec_command});
-  engine.register_command({.name = "discard", .arity = 1, .flags = kFlags | kCmdFast, .handler = discard_command});
-  engine.register_command({.name = "watch", .arity = -2, .flags = kFlags | kCmdFast,
-                           .first_key = 1, .last_key = -1, .key_step = 1, .handler = watch_command});
+  engine.register_command(
+      {.name = "discard", .arity = 1, .flags = kFlags | kCmdFast, .handler = discard_command});
+  engine.register_command({.name = "watch",
+                           .arity = -2,
+                           .flags = kFlags | kCmdFast,
+                           .first_key = 1,
+                           .last_key = -1,
+                           .key_step = 1,
+                           .handler = watch_command});
   // UNWATCH is queued inside MULTI like any other command (Redis does too).
-  engine.register_command({.name = "unwatch", .arity = 1,
-                           .flags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy | kCmdFast,
-                           .handler = unwatch_command});
+  engine.register_command(
+      {.name = "unwatch",
+       .arity = 1,
+       .flags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy | kCmdFast,
+       .handler = unwatch_command});
 }
 
 }  // namespace amber

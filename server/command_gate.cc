@@ -1,0 +1,63 @@
+// The server's CommandGate: the admission checks of Redis's processCommand
+// that depend on the connection rather than the keyspace, in Redis's
+// order — first the protected DEBUG command (enable-debug-command no|yes|
+// local), then authentication (NOAUTH unless the command is flagged
+// no-auth). CLIENT PAUSE is not here: a paused command is delayed, not
+// refused, so the server holds it before calling the engine.
+#include "core/errors.h"
+#include "server/server.h"
+
+namespace amber {
+namespace {
+
+constexpr std::string_view kDebugNotAllowed =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.";
+
+// Compares in time independent of where the strings differ, so response
+// times do not leak the password (Redis's time_independent_strcmp).
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (b.empty() ? 0 : b[i % b.size()]));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::string* error) {
+  Client* c = client_of(session);
+  if (c == nullptr) return true;
+  c->last_cmd = &spec;
+  if (spec.name == "debug") {
+    const std::string& rule = settings_.enable_debug_command;
+    bool allowed = rule == "yes" || (rule == "local" && is_local(*c));
+    if (!allowed) {
+      *error = kDebugNotAllowed;
+      return false;
+    }
+  }
+  if (auth_required(*c) && !(spec.flags & kCmdNoAuth)) {
+    *error = errors::kNoAuth;
+    return false;
+  }
+  return true;
+}
+
+bool Server::is_local(const Client& c) const {
+  if (c.flags & kClientUnixSocket) return true;
+  return c.addr.rfind("127.0.0.1:", 0) == 0 || c.addr.rfind("[::1]:", 0) == 0;
+}
+
+bool Server::authenticate(Client& c, std::string_view user, std::string_view password) {
+  // Only the default user exists until ACLs arrive. With no requirepass it
+  // is "nopass": any password is accepted, as Redis does.
+  if (user != "default") return false;
+  if (!settings_.requirepass.empty() && !same_secret(password, settings_.requirepass)) return false;
+  c.authenticated = true;
+  return true;
+}
+
+}  // namespace amber
