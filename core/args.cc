@@ -86,14 +86,14 @@ std::string format_long_double(long double value) {
   char buf[5 * 1024];
   int len = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
   if (len < 0 || static_cast<size_t>(len) >= sizeof(buf)) return "inf";
-  std::string out(buf, static_cast<size_t>(len));
   // "%.17Lf" always prints a '.', so the fraction's zeros can go.
-  if (out.find('.') != std::string::npos) {
-    while (out.back() == '0') out.pop_back();
-    if (out.back() == '.') out.pop_back();
+  std::string_view text(buf, static_cast<size_t>(len));
+  if (text.find('.') != std::string_view::npos) {
+    while (text.back() == '0') text.remove_suffix(1);
+    if (text.back() == '.') text.remove_suffix(1);
   }
-  if (out == "-0") out = "0";
-  return out;
+  if (text == "-0") return "0";
+  return std::string(text);
 }
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {

@@ -67,6 +67,16 @@ struct CommandContext {
   int64_t now_ms;  // time is read once per command, so a command sees one instant
 
   Db& db();
+
+  // Propagation (core/propagation.h): what the AOF records for this command.
+  // Replaces the command's own op (only when it changes `dirty`).
+  void propagate_as(std::vector<std::string> argv_out);
+  // Adds an op of its own, before the command's.
+  void also_propagate(int db_index, std::vector<std::string> argv_out);
+  // The command's own op is not recorded.
+  void prevent_propagation();
+  // Whether a sink listens (lets handlers skip building rewrites).
+  bool propagating() const;
 };
 
 }  // namespace amber

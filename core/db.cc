@@ -24,8 +24,10 @@ Entry* allocate(std::string_view key, size_t value_capacity) {
   e->key_len = static_cast<uint32_t>(key.size());
   e->value_len = 0;
   e->volatile_slot = 0;
+  e->snapshot_mark = 0;
   e->lru = 0;
   e->type = static_cast<uint32_t>(ValueType::kString);
+  e->unshared = 0;
   e->encoding = static_cast<uint32_t>(Encoding::kRaw);
   if (!key.empty()) std::memcpy(e->key_data(), key.data(), key.size());
   return e;
@@ -43,6 +45,7 @@ Entry* Db::insert(std::string_view key, std::string_view value, Encoding encodin
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
   e->value_len = static_cast<uint32_t>(value.size());
   e->encoding = static_cast<uint32_t>(encoding);
+  mark_saved(e);  // created after the snapshot started: not part of it
   dict_.insert(e);
   return e;
 }
@@ -60,6 +63,7 @@ Entry* Db::reallocate(Entry* e, size_t value_capacity) {
 
 Entry* Db::replace_value(Entry* e, std::string_view value, Encoding encoding) {
   AMBER_ASSERT(value.size() <= UINT32_MAX);
+  preserve(e);
   size_t capacity = e->value_capacity();
   // Shrink too when the old allocation would waste most of its room.
   if (value.size() > capacity || (capacity > 64 && value.size() < capacity / 2)) {
@@ -68,11 +72,13 @@ Entry* Db::replace_value(Entry* e, std::string_view value, Encoding encoding) {
   if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());
   e->value_len = static_cast<uint32_t>(value.size());
   e->encoding = static_cast<uint32_t>(encoding);
+  e->unshared = 0;  // a new value: small integers are shared again
   return e;
 }
 
 Entry* Db::resize_value(Entry* e, size_t new_len) {
   AMBER_ASSERT(new_len <= UINT32_MAX);
+  preserve(e);
   if (new_len > e->value_capacity()) {
     size_t grown = new_len < kGreedyLimit ? new_len * 2 : new_len + kGreedyLimit;
     e = reallocate(e, std::min<size_t>(grown, UINT32_MAX));
@@ -83,9 +89,19 @@ Entry* Db::resize_value(Entry* e, size_t new_len) {
   return e;
 }
 
+Entry* Db::write_value_range(Entry* e, size_t offset, std::string_view bytes) {
+  preserve(e);
+  size_t end = offset + bytes.size();
+  if (end > e->value_len) e = resize_value(e, end);
+  if (!bytes.empty()) std::memcpy(e->value_data() + offset, bytes.data(), bytes.size());
+  e->encoding = static_cast<uint32_t>(Encoding::kRaw);
+  return e;
+}
+
 bool Db::erase(std::string_view key) {
   Entry* e = dict_.remove(key);
   if (e == nullptr) return false;
+  preserve(e);
   if (e->has_expire()) clear_expire(e);
   std::free(e);
   return true;
@@ -93,7 +109,9 @@ bool Db::erase(std::string_view key) {
 
 void Db::set_expire(Entry* e, int64_t when_ms) {
   AMBER_ASSERT(when_ms != kNoExpire);
+  preserve(e);
   if (!e->has_expire()) {
+    AMBER_ASSERT(volatile_.size() < (1u << 31));
     e->volatile_slot = static_cast<uint32_t>(volatile_.size());
     volatile_.push_back(e);
   }
@@ -102,6 +120,7 @@ void Db::set_expire(Entry* e, int64_t when_ms) {
 
 void Db::clear_expire(Entry* e) {
   if (!e->has_expire()) return;
+  preserve(e);
   uint32_t slot = e->volatile_slot;
   AMBER_ASSERT(slot < volatile_.size() && volatile_[slot] == e);
   Entry* last = volatile_.back();
@@ -117,14 +136,29 @@ Entry* Db::random_volatile(Random& random) {
 }
 
 void Db::clear() {
+  preserve_all();
   volatile_.clear();
   volatile_.shrink_to_fit();
   dict_.clear([](Entry* e) { std::free(e); });
 }
 
 void Db::swap_contents(Db& other) {
+  // The snapshot saves each db's entries under the index they had at its
+  // start; after the swap that index would be wrong, so save them now.
+  preserve_all();
+  other.preserve_all();
   std::swap(dict_, other.dict_);
   volatile_.swap(other.volatile_);
+}
+
+void Db::set_snapshot(SnapshotObserver* observer, bool parity) {
+  observer_ = observer;
+  parity_ = parity;
+}
+
+void Db::preserve_all() {
+  if (observer_ == nullptr) return;
+  dict_.for_each([this](Entry* e) { preserve(e); });
 }
 
 void Db::housekeeping() {

@@ -2,6 +2,11 @@
 // that carry an expire time (sampled by active expiry), and the ownership of
 // every Entry. Mechanism only: lazy expiry, statistics and WATCH live in the
 // engine (core/keyspace_ops.h), which calls into this.
+//
+// Snapshots: every mutation of an existing entry goes through Db, which first
+// lets a running snapshot save the entry's old state (copy-on-write at key
+// level, see core/persist/snapshot.h). Code outside Db must never write an
+// entry's bytes directly; write_value_range is the in-place writer.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,16 @@
 namespace amber {
 
 class Random;
+class Db;
+
+// A point-in-time snapshot in progress, told about an entry before Db changes
+// or frees it while the entry is not yet saved. Called on the engine thread.
+class SnapshotObserver {
+ public:
+  virtual ~SnapshotObserver() = default;
+  // `e` still holds the state it had when the snapshot started.
+  virtual void before_change(Db& db, const Entry& e) = 0;
+};
 
 class Db {
  public:
@@ -38,6 +53,9 @@ class Db {
   // zero), growing the allocation geometrically as Redis's sds does, so
   // repeated APPENDs are amortised O(1). May move the entry.
   Entry* resize_value(Entry* e, size_t new_len);
+  // Writes `bytes` at `offset` of the value (growing it as resize_value does)
+  // and leaves the "raw" encoding: SETRANGE and APPEND. May move the entry.
+  Entry* write_value_range(Entry* e, size_t offset, std::string_view bytes);
   // Removes and frees the entry. Returns false if the key was absent.
   bool erase(std::string_view key);
 
@@ -62,11 +80,30 @@ class Db {
   void housekeeping();
   Dict& dict() { return dict_; }
 
+  // --- snapshot copy-on-write (core/persist/snapshot.h) ---
+  // Starts (observer != nullptr) or ends a snapshot. Entries whose mark
+  // differs from `parity` are "not yet saved"; inserts get `parity`.
+  void set_snapshot(SnapshotObserver* observer, bool parity);
+  bool snapshot_parity() const { return parity_; }
+  bool is_saved(const Entry& e) const { return e.snapshot_mark == (parity_ ? 1u : 0u); }
+  void mark_saved(Entry* e) { e->snapshot_mark = parity_ ? 1u : 0u; }
+  // Hands every not-yet-saved entry to the observer (before FLUSHDB/SWAPDB).
+  void preserve_all();
+
  private:
   Entry* reallocate(Entry* e, size_t value_capacity);
+  // The copy-on-write hook: runs before any change to an existing entry.
+  void preserve(Entry* e) {
+    if (!is_saved(*e)) {
+      if (observer_ != nullptr) observer_->before_change(*this, *e);
+      mark_saved(e);
+    }
+  }
 
   Dict dict_;
   std::vector<Entry*> volatile_;
+  SnapshotObserver* observer_ = nullptr;
+  bool parity_ = false;
 };
 
 }  // namespace amber

@@ -80,7 +80,10 @@ std::vector<const CommandSpec*> Engine::all_commands() const {
   return out;
 }
 
-const CommandSpec* Engine::resolve(ArgList argv, Reply& reply) const {
+Engine::Resolved Engine::resolve(ArgList argv) const {
+  // Redis formats these with "%s" from C strings, so an argument is cut at
+  // its first NUL byte in the message.
+  auto c_string = [](std::string_view s) { return s.substr(0, s.find('\0')); };
   const CommandSpec* spec = find_command(argv[0]);
   if (spec != nullptr && !spec->subcommands.empty() && argv.size() >= 2) {
     const CommandSpec* sub = nullptr;
@@ -90,48 +93,47 @@ const CommandSpec* Engine::resolve(ArgList argv, Reply& reply) const {
     }
     if (sub == nullptr) {
       std::string message = "ERR unknown subcommand '";
-      message.append(argv[1].substr(0, 128));
-      message.append("'. Try ").append(upper_copy(argv[0])).append(" HELP.");
-      reply.error(message);
-      return nullptr;
+      message.append(c_string(argv[1]).substr(0, 128));
+      message.append("'. Try ").append(upper_copy(c_string(argv[0]))).append(" HELP.");
+      return {nullptr, std::move(message)};
     }
     spec = sub;
   }
   if (spec == nullptr) {
     std::string args;
     for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
-      args.append("'").append(argv[i].substr(0, 128 - args.size())).append("' ");
+      args.append("'").append(c_string(argv[i]).substr(0, 128 - args.size())).append("' ");
     }
     std::string message = "ERR unknown command '";
-    message.append(argv[0].substr(0, 128)).append("', with args beginning with: ").append(args);
-    reply.error(message);
-    return nullptr;
+    message.append(c_string(argv[0]).substr(0, 128))
+        .append("', with args beginning with: ")
+        .append(args);
+    return {nullptr, std::move(message)};
   }
   if (!arity_ok(spec->arity, argv.size())) {
-    reply.error("ERR wrong number of arguments for '" + spec->name + "' command");
-    return nullptr;
+    return {spec, "ERR wrong number of arguments for '" + spec->name + "' command"};
   }
-  return spec;
+  return {spec, {}};
 }
 
 void Engine::execute(Session& session, ArgList argv, Reply& reply) {
   AMBER_ASSERT(!argv.empty());
-  uint64_t errors_before = reply.errors();
-  const CommandSpec* spec = resolve(argv, reply);
-  if (spec == nullptr) {
-    if (reply.errors() > errors_before) count_error(reply.last_error());
-    if (session.in_multi) session.multi_aborted = true;
+  Resolved resolved = resolve(argv);
+  const CommandSpec* spec = resolved.spec;
+  if (!resolved.error.empty()) {
+    if (spec != nullptr) ++spec->rejected_calls;
+    reject(session, spec, reply, resolved.error);
     return;
   }
   std::string gate_error;
   if (gate_ != nullptr && !gate_->admit(session, *spec, argv, &gate_error)) {
     ++spec->rejected_calls;
-    reject(session, reply, gate_error);
+    reject(session, spec, reply, gate_error);
     return;
   }
   if (session.in_multi && (spec->flags & kCmdNoMulti)) {
     ++spec->rejected_calls;
-    reject(session, reply, errors::kNotAllowedInMulti);
+    reject(session, spec, reply, errors::kNotAllowedInMulti);
     return;
   }
   if (session.in_multi && !(spec->flags & kCmdTransaction)) {
@@ -141,7 +143,19 @@ void Engine::execute(Session& session, ArgList argv, Reply& reply) {
   call(session, *spec, argv, reply);
 }
 
-void Engine::reject(Session& session, Reply& reply, std::string_view error) {
+void Engine::reject(Session& session, const CommandSpec* spec, Reply& reply,
+                    std::string_view error) {
+  if (spec != nullptr && spec->name == "exec") {
+    // A refused EXEC ends the transaction and drops WATCHes, inside MULTI or
+    // not (Redis's execCommandAbort). Redis words its own "ERR" errors
+    // without the code here.
+    std::string message = "EXECABORT Transaction discarded because of: ";
+    message.append(error.starts_with("ERR ") ? error.substr(4) : error);
+    reply.error(message);
+    count_error(reply.last_error());
+    discard_transaction(session);
+    return;
+  }
   reply.error(error);
   count_error(reply.last_error());
   if (session.in_multi) session.multi_aborted = true;
@@ -163,7 +177,16 @@ void Engine::call(Session& session, const CommandSpec& spec, ArgList argv, Reply
   int64_t start_us = clock_.now_us();
   uint64_t errors_before = reply.errors();
   CommandContext ctx{*this, session, reply, argv, spec, start_us / 1000};
-  spec.handler(ctx);
+  if (propagation_.enabled()) {
+    uint64_t dirty_before = stats_.dirty;
+    Propagator::Frame saved = propagation_.enter();
+    spec.handler(ctx);
+    // EXEC's own op is never written: its commands are, as one unit.
+    propagation_.leave(std::move(saved), session.db, {argv.begin(), argv.end()},
+                       stats_.dirty != dirty_before, spec.name != "exec");
+  } else {
+    spec.handler(ctx);
+  }
   ++spec.calls;
   ++stats_.total_commands_processed;
   spec.usec += static_cast<uint64_t>(std::max<int64_t>(0, clock_.now_us() - start_us));
@@ -195,6 +218,9 @@ void Engine::expire_entry(int db, Entry* e) {
   dbs_[static_cast<size_t>(db)]->erase(key);
   ++stats_.expired_keys;
   signal_modified(db, key);
+  if (propagation_.enabled()) {
+    propagation_.also(db, {options_.lazyfree_lazy_expire ? "UNLINK" : "DEL", std::move(key)});
+  }
 }
 
 Entry* Engine::lookup_write(int db, std::string_view key, int64_t now_ms) {

@@ -20,6 +20,7 @@
 #include "core/db.h"
 #include "core/io/clock.h"
 #include "core/io/random.h"
+#include "core/propagation.h"
 #include "core/reply.h"
 #include "core/session.h"
 
@@ -33,6 +34,9 @@ struct EngineOptions {
   // maxmemory-policy is LFU: OBJECT FREQ is allowed, IDLETIME is not.
   bool lfu_policy = false;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;  // also the string size limit
+  // Expired keys / GETDEL propagate as UNLINK instead of DEL.
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_user_del = false;
 };
 
 // The host's admission check (AUTH, protected mode, MISCONF, LOADING, OOM,
@@ -85,7 +89,12 @@ class Engine {
   // For the host: answers with `error` a command it refused before execute
   // (NOAUTH, MISCONF, LOADING...). Inside MULTI this aborts the transaction,
   // as a queue-time error does in Redis.
-  void reject(Session& session, Reply& reply, std::string_view error);
+  void reject(Session& session, Reply& reply, std::string_view error) {
+    reject(session, nullptr, reply, error);
+  }
+  // The same, knowing which command was refused (a refused EXEC inside
+  // MULTI aborts the transaction at once, as Redis does).
+  void reject(Session& session, const CommandSpec* spec, Reply& reply, std::string_view error);
 
   // Installs the host's admission check (nullptr: admit everything).
   void set_gate(CommandGate* gate) { gate_ = gate; }
@@ -132,6 +141,9 @@ class Engine {
   // handlers; EXEC, whose nested commands count their own, uses it directly).
   void count_error(std::string_view message);
 
+  // Leaves MULTI: drops the queue and every WATCH.
+  void discard_transaction(Session& session);
+
   // EXEC: runs the session's queued commands as one unit (or aborts).
   void exec_transaction(Session& session, Reply& reply, int64_t now_ms);
 
@@ -147,6 +159,9 @@ class Engine {
   EngineStats& stats() { return stats_; }
   EngineOptions& options() { return options_; }
   ActiveExpireState& active_expire_state() { return active_expire_state_; }
+  // Where writes are propagated (AOF); see core/propagation.h.
+  Propagator& propagation() { return propagation_; }
+  void set_propagation_sink(PropagationSink* sink) { propagation_.set_sink(sink); }
 
  private:
   struct CaseInsensitiveHash {
@@ -160,8 +175,13 @@ class Engine {
   using CommandMap =
       std::unordered_map<std::string, CommandSpec, CaseInsensitiveHash, CaseInsensitiveEqual>;
 
-  // Finds the command (and subcommand) for argv or writes the error reply.
-  const CommandSpec* resolve(ArgList argv, Reply& reply) const;
+  // The command (and subcommand) for argv. `error` is set when there is
+  // none (spec null) or when its arity does not fit (spec set).
+  struct Resolved {
+    const CommandSpec* spec;
+    std::string error;
+  };
+  Resolved resolve(ArgList argv) const;
   void call(Session& session, const CommandSpec& spec, ArgList argv, Reply& reply);
   void queue(Session& session, ArgList argv, Reply& reply);
 
@@ -173,6 +193,7 @@ class Engine {
   CommandMap commands_;
   EngineStats stats_;
   ActiveExpireState active_expire_state_;
+  Propagator propagation_;
   // Per db: watched key -> sessions watching it.
   std::vector<std::unordered_map<std::string, std::vector<Session*>>> watchers_;
 };

@@ -14,6 +14,14 @@ size_t Entry::value_capacity() const {
 
 size_t Entry::allocated_bytes() const { return malloc_usable_size(const_cast<Entry*>(this)); }
 
+bool Entry::is_shared_integer() const {
+  // Redis's OBJ_SHARED_INTEGERS.
+  constexpr int64_t kSharedIntegers = 10000;
+  int64_t v;
+  return !unshared && value_encoding() == Encoding::kInt && parse_canonical_int64(value(), &v) &&
+         v >= 0 && v < kSharedIntegers;
+}
+
 bool parse_canonical_int64(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 20) return false;
   if (s.size() == 1 && s[0] == '0') {

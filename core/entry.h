@@ -34,9 +34,16 @@ struct Entry {
   int64_t expire_ms;  // absolute Unix time in ms, or kNoExpire
   uint32_t key_len;
   uint32_t value_len;
-  uint32_t volatile_slot;  // index in Db's volatile-key list when expire_ms != kNoExpire
-  uint32_t lru : 24;       // Redis's LRU clock (seconds, 24 bits)
-  uint32_t type : 4;
+  // Index in Db's volatile-key list when expire_ms != kNoExpire.
+  uint32_t volatile_slot : 31;
+  // Snapshot copy-on-write: the entry is saved by the running snapshot when
+  // this equals the db's parity (see core/persist/snapshot.h). Only Db sets it.
+  uint32_t snapshot_mark : 1;
+  uint32_t lru : 24;  // Redis's LRU clock (seconds, 24 bits)
+  uint32_t type : 3;  // Redis's types 0..6
+  // COPY gives the copy its own integer object in Redis, so OBJECT REFCOUNT
+  // reports 1 for it even when the value is a shared small integer.
+  uint32_t unshared : 1;
   uint32_t encoding : 4;
 
   char* key_data() { return reinterpret_cast<char*>(this + 1); }
@@ -49,6 +56,10 @@ struct Entry {
   ValueType value_type() const { return static_cast<ValueType>(type); }
   Encoding value_encoding() const { return static_cast<Encoding>(encoding); }
   bool has_expire() const { return expire_ms != kNoExpire; }
+
+  // Redis keeps the integers 0..9999 as shared objects: OBJECT REFCOUNT and
+  // DEBUG OBJECT report kSharedRefcount for them.
+  bool is_shared_integer() const;
 
   // Bytes the value may grow to without reallocating.
   size_t value_capacity() const;

@@ -7,3 +7,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMBER_SANITIZE=ON -DAMBER_BENCH=OFF
 cd build/test
 ctest --output-on-failure -j2 --timeout 600
+# The bounded fuzz pass: every libFuzzer target for FUZZ_SECONDS (60) each.
+cd ../..
+scripts/fuzz.sh

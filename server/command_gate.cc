@@ -5,6 +5,8 @@
 // no-auth). CLIENT PAUSE is not here: a paused command is delayed, not
 // refused, so the server holds it before calling the engine.
 #include "core/errors.h"
+#include "server/aof_persistence.h"
+#include "server/rdb_persistence.h"
 #include "server/server.h"
 
 namespace amber {
@@ -43,6 +45,8 @@ bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::stri
     *error = errors::kNoAuth;
     return false;
   }
+  if (rdb_->deny_writes(spec, error)) return false;  // MISCONF (RDB) before the AOF's
+  if (aof_->deny_writes(spec, error)) return false;
   return true;
 }
 

@@ -3,6 +3,7 @@
 // acl.c, db.c), and flags and arity from its command JSON files.
 #include "core/args.h"
 #include "core/errors.h"
+#include "server/rdb_persistence.h"
 #include "server/server.h"
 
 namespace amber {
@@ -151,7 +152,7 @@ void hello_command(Server& server, CommandContext& ctx) {
 }
 
 void shutdown_command(Server& server, CommandContext& ctx) {
-  bool nosave = false, save = false, abort = false, other = false;
+  bool nosave = false, save = false, abort = false, other = false, force = false;
   for (size_t i = 1; i < ctx.argv.size(); ++i) {
     std::string_view a = ctx.argv[i];
     if (equals_ignore_case(a, "nosave")) {
@@ -160,6 +161,7 @@ void shutdown_command(Server& server, CommandContext& ctx) {
       save = true;
     } else if (equals_ignore_case(a, "now") || equals_ignore_case(a, "force")) {
       other = true;
+      force = force || equals_ignore_case(a, "force");
     } else if (equals_ignore_case(a, "abort")) {
       abort = true;
     } else {
@@ -176,7 +178,10 @@ void shutdown_command(Server& server, CommandContext& ctx) {
     ctx.reply.error("ERR No shutdown in progress.");
     return;
   }
-  // TODO(persistence): SAVE / the configured save points write an RDB here.
+  if (!server.rdb().prepare_shutdown(save, nosave, force)) {
+    ctx.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");
+    return;
+  }
   server.shutdown_now();
 }
 

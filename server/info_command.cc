@@ -15,8 +15,10 @@
 #include <set>
 
 #include "core/args.h"
+#include "server/aof_persistence.h"
 #include "server/config.h"
 #include "server/format.h"
+#include "server/rdb_persistence.h"
 #include "server/server.h"
 
 namespace amber {
@@ -207,22 +209,9 @@ void memory_section(Server& server, std::string* out) {
 }
 
 void persistence_section(Server& server, std::string* out) {
-  append_printf(
-      out,
-      "# "
-      "Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
-      "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
-      "current_save_keys_total:0\r\nrdb_changes_since_last_save:%llu\r\n"
-      "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:ok\r\n"
-      "rdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\n"
-      "rdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n"
-      "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-      "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-      "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\n"
-      "aof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\n"
-      "module_fork_last_cow_size:0\r\n",
-      static_cast<unsigned long long>(server.engine().stats().dirty),
-      static_cast<long long>(server.start_time_s()));
+  *out += "# Persistence\r\n";
+  *out += server.rdb().info_fields();
+  *out += server.aof().info_fields();
 }
 
 }  // namespace amber

@@ -12,11 +12,13 @@
 #include <string>
 
 #include "core/io/random.h"
+#include "server/aof_persistence.h"
 #include "server/command_docs.h"
 #include "server/config.h"
 #include "server/debug_command.h"
 #include "server/logger.h"
 #include "server/memory_command.h"
+#include "server/rdb_persistence.h"
 #include "server/server.h"
 #include "server/system_clock.h"
 
@@ -48,6 +50,7 @@ void register_introspection_commands(amber::Server& server, amber::Config& confi
     server.logger().log(amber::LogLevel::kWarning, std::string(line));
   };
   debug.rdb_compression = [&config] { return config.get_bool("rdbcompression"); };
+  debug.extra = server.rdb().debug_subcommands();
   amber::register_debug_command(engine, std::move(debug));
   amber::MemoryHooks memory;
   memory.connected_clients = [&server] { return static_cast<uint64_t>(server.clients().size()); };
@@ -81,6 +84,8 @@ int main(int argc, char** argv) {
 
   register_introspection_commands(server, config);
 
+  if (!server.aof().start(&error)) return 1;
+  if (!server.rdb().load_at_startup(&error)) return 1;
   if (!server.listen(&error)) return 1;
   if (!server.handle_signals()) {
     std::fprintf(stderr, "could not install signal handling\n");

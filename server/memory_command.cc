@@ -97,14 +97,14 @@ Overhead measure(Engine& engine, MemoryState& state) {
 }
 
 void memory_usage(CommandContext& ctx) {
-  for (size_t j = 3; j < ctx.argv.size(); ++j) {
+  // SAMPLES takes a value: step over pairs (strings have no nested values to sample).
+  for (size_t j = 3; j < ctx.argv.size(); j += 2) {
     if (!equals_ignore_case(ctx.argv[j], "samples") || j + 1 >= ctx.argv.size()) {
       return ctx.reply.error(errors::kSyntax);
     }
     int64_t samples;
     if (!parse_int64(ctx.argv[j + 1], &samples)) return ctx.reply.error(errors::kNotInteger);
     if (samples < 0) return ctx.reply.error(errors::kSyntax);
-    ++j;  // strings have no nested values to sample
   }
   // Like Redis, a logically expired key that is still stored is measured.
   Db& db = ctx.db();

@@ -9,7 +9,9 @@
 #include <random>
 
 #include "core/assert.h"
+#include "server/aof_persistence.h"
 #include "server/config.h"
+#include "server/rdb_persistence.h"
 
 namespace amber {
 namespace {
@@ -51,6 +53,8 @@ Server::Server(Config& config, Clock& clock, Random& random, Logger& logger, std
   start_time_s_ = now_s();
   engine_.set_gate(this);
   register_commands();
+  aof_ = std::make_unique<AofPersistence>(*this);
+  rdb_ = std::make_unique<RdbPersistence>(*this);
   // Every parameter the server acts on is re-read when CONFIG SET changes it.
   for (std::string_view name :
        {"hz", "dynamic-hz", "maxclients", "timeout", "requirepass", "protected-mode",
@@ -64,6 +68,8 @@ Server::Server(Config& config, Clock& clock, Random& random, Logger& logger, std
 }
 
 Server::~Server() {
+  rdb_.reset();
+  aof_.reset();
   engine_.set_gate(nullptr);
   for (auto& [id, c] : clients_) engine_.forget_session(c->session);
   clients_.clear();
@@ -108,14 +114,15 @@ void Server::request_shutdown() {
 
 void Server::run() {
   next_cron_ms_ = clock_.now_ms();
-  while (!shutdown_requested_) {
+  while (!shutdown_requested_ || !ready_to_exit()) {
     before_sleep();
-    if (shutdown_requested_) break;
+    if (shutdown_requested_) continue;
     int64_t now_ms = clock_.now_ms();
     int64_t timeout_ms = std::max<int64_t>(0, next_cron_ms_ - now_ms);
     if (pause_type_ != PauseType::kOff) {
       timeout_ms = std::min(timeout_ms, std::max<int64_t>(0, pause_end_ms_ - now_ms));
     }
+    if (rdb_->busy()) timeout_ms = std::min<int64_t>(timeout_ms, 1);  // keep BGSAVE moving
     loop_.poll(static_cast<int>(timeout_ms));
     if (clock_.now_ms() >= next_cron_ms_) {
       cron();
@@ -123,8 +130,21 @@ void Server::run() {
     }
   }
   logger_.log(LogLevel::kWarning, "User requested shutdown...");
+  aof_->shutdown();
   close_listeners();
   logger_.log(LogLevel::kWarning, "Redis is now ready to exit, bye bye...");
+}
+
+// A shutdown by signal saves as SHUTDOWN without arguments does; if that
+// fails the server keeps serving (Redis's SIGTERM rule).
+bool Server::ready_to_exit() {
+  if (shutdown_saved_) return true;
+  if (rdb_->prepare_shutdown(false, false, false)) return true;
+  logger_.log(LogLevel::kWarning,
+              "SIGTERM received but errors trying to shut down the server, check the logs for "
+              "more information");
+  shutdown_requested_ = false;
+  return false;
 }
 
 // Redis's beforeSleep: the work that must happen before blocking again.
@@ -133,6 +153,10 @@ void Server::before_sleep() {
   if (pause_type_ == PauseType::kOff && engine_.options().active_expire) {
     active_expire_cycle(engine_, /*fast=*/true);
   }
+  // The AOF is written (and with appendfsync always synced) before any
+  // reply of this iteration leaves: a reply acknowledges a logged write.
+  aof_->before_sleep();
+  rdb_->before_sleep();
   handle_pending_writes();
   free_closed_clients();
 }
@@ -144,6 +168,8 @@ void Server::cron() {
   // or a failover relies on the dataset standing still).
   if (pause_type_ == PauseType::kOff) engine_.cron();
   clients_cron(now_ms / 1000);
+  aof_->cron();
+  rdb_->cron();
   track_metrics(now_ms);
 }
 

@@ -34,6 +34,8 @@
 namespace amber {
 
 class Config;
+class RdbPersistence;
+class AofPersistence;
 
 // Values read from Config; refreshed when CONFIG SET changes one of them.
 struct ServerSettings {
@@ -118,7 +120,10 @@ class Server final : public CommandGate {
   void pause(PauseType type, int64_t end_ms);
   void unpause();
   // SHUTDOWN: stop after this loop iteration.
-  void shutdown_now() { shutdown_requested_ = true; }
+  void shutdown_now() {
+    shutdown_saved_ = true;
+    shutdown_requested_ = true;
+  }
   void reset_stats();
   int hz() const { return hz_; }
   int tcp_port() const { return tcp_port_; }
@@ -131,6 +136,10 @@ class Server final : public CommandGate {
   size_t postponed_count() const { return postponed_.size(); }
   // The client whose command is running (nullptr between commands).
   const Client* current_client() const { return current_client_; }
+  // The append-only file (server/aof_persistence.h).
+  AofPersistence& aof() { return *aof_; }
+  // RDB snapshots (server/rdb_persistence.h).
+  RdbPersistence& rdb() { return *rdb_; }
 
   // --- client I/O (client.cc, client_io.cc) ---
   void read_from_client(Client& c);
@@ -148,6 +157,7 @@ class Server final : public CommandGate {
   void execute_command(Client& c, Reply& reply);
   void queue_write(Client& c);
   void before_sleep();
+  bool ready_to_exit();
   void handle_pending_writes();
   void free_closed_clients();
   void free_client(Client& c);
@@ -184,6 +194,9 @@ class Server final : public CommandGate {
   std::vector<Client*> to_close_;
   std::vector<uint64_t> postponed_;  // ids of clients waiting for a pause to end
   Client* current_client_ = nullptr;
+  std::unique_ptr<AofPersistence> aof_;
+  std::unique_ptr<RdbPersistence> rdb_;
+  bool shutdown_saved_ = false;  // SHUTDOWN already ran prepare_shutdown
   PauseType pause_type_ = PauseType::kOff;
   int64_t pause_end_ms_ = 0;
 

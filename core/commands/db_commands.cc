@@ -104,7 +104,8 @@ void copy_command(CommandContext& ctx) {
     }
     ctx.engine.delete_key(dst, new_key);
   }
-  clone_entry(ctx.engine.db(dst), new_key, *e, lru_now(ctx));
+  // Redis duplicates the value object: the copy never shares an integer.
+  clone_entry(ctx.engine.db(dst), new_key, *e, lru_now(ctx))->unshared = 1;
   ctx.engine.signal_modified(dst, new_key);
   ctx.engine.add_dirty(1);
   ctx.reply.integer(1);

@@ -63,6 +63,15 @@ bool conditions_allow(uint32_t conditions, int64_t current_ms, int64_t when_ms) 
   return true;
 }
 
+// Redis 7.0 records every EXPIRE form as PEXPIREAT with the absolute time,
+// keeping the other arguments (NX/XX/GT/LT) as given.
+void propagate_pexpireat(CommandContext& ctx, TimeUnit unit, bool relative, int64_t when_ms) {
+  std::vector<std::string> argv(ctx.argv.begin(), ctx.argv.end());
+  if (ctx.spec.name != "pexpireat") argv[0] = "PEXPIREAT";
+  if (relative || unit == TimeUnit::kSeconds) argv[2] = std::to_string(when_ms);
+  ctx.propagate_as(std::move(argv));
+}
+
 void expire_generic(CommandContext& ctx, TimeUnit unit, bool relative) {
   const int db = ctx.session.db;
   std::string_view key = ctx.argv[1];
@@ -85,8 +94,11 @@ void expire_generic(CommandContext& ctx, TimeUnit unit, bool relative) {
   }
   if (when_ms <= ctx.now_ms) {
     ctx.engine.delete_key(db, key);
+    ctx.propagate_as(
+        {ctx.engine.options().lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
   } else {
     ctx.engine.db(db).set_expire(e, when_ms);
+    if (ctx.propagating()) propagate_pexpireat(ctx, unit, relative, when_ms);
   }
   ctx.engine.signal_modified(db, key);
   ctx.engine.add_dirty(1);
@@ -112,7 +124,9 @@ void ttl_generic(CommandContext& ctx, bool in_ms, bool absolute) {
   }
   int64_t ms = absolute ? e->expire_ms : e->expire_ms - ctx.now_ms;
   if (ms < 0) ms = 0;
-  ctx.reply.integer(in_ms ? ms : (ms + 500) / 1000);
+  // Rounded to the nearest second without overflowing near INT64_MAX (what
+  // redis-server's build answers there too).
+  ctx.reply.integer(in_ms ? ms : static_cast<int64_t>((static_cast<uint64_t>(ms) + 500) / 1000));
 }
 
 void ttl_command(CommandContext& ctx) { ttl_generic(ctx, false, false); }

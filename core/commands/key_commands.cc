@@ -72,6 +72,7 @@ std::string_view type_name(const Entry* e) {
 Entry* clone_entry(Db& dst, std::string_view key, const Entry& src, uint32_t lru) {
   Entry* e = dst.insert(key, src.value(), src.value_encoding());
   e->type = src.type;
+  e->unshared = src.unshared;
   e->lru = lru;
   if (src.has_expire()) dst.set_expire(e, src.expire_ms);
   return e;

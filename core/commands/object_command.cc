@@ -17,7 +17,6 @@
 namespace amber::keys {
 namespace {
 
-constexpr int64_t kSharedIntegers = 10000;  // Redis's OBJ_SHARED_INTEGERS
 constexpr uint32_t kLruClockMax = (1 << 24) - 1;
 // lfu-decay-time: minutes for the LFU counter to lose one step (Redis default).
 constexpr uint64_t kLfuDecayMinutes = 1;
@@ -87,10 +86,7 @@ void encoding_command(CommandContext& ctx) {
 void refcount_command(CommandContext& ctx) {
   Entry* e = lookup_or_null(ctx);
   if (e == nullptr) return;
-  int64_t value;
-  bool shared = e->value_encoding() == Encoding::kInt &&
-                parse_canonical_int64(e->value(), &value) && value >= 0 && value < kSharedIntegers;
-  ctx.reply.integer(shared ? kSharedRefcount : 1);
+  ctx.reply.integer(e->is_shared_integer() ? kSharedRefcount : 1);
 }
 
 void idletime_command(CommandContext& ctx) {

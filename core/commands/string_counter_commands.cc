@@ -93,6 +93,8 @@ void incrbyfloat_command(CommandContext& ctx) {
   std::string text = format_long_double(value);
   store_encoded(ctx, key, text, created_string_encoding(text.size()), /*keep_ttl=*/true);
   ctx.engine.add_dirty(1);
+  // Replaying a float increment could round differently: record the result.
+  if (ctx.propagating()) ctx.propagate_as({"SET", std::string(key), text, "KEEPTTL"});
   ctx.reply.bulk(text);
 }
 

@@ -21,10 +21,8 @@ namespace amber::strings {
 namespace {
 
 void write_at(CommandContext& ctx, Entry* e, size_t offset, std::string_view bytes) {
-  size_t end = offset + bytes.size();
-  if (end > e->value_len) e = ctx.db().resize_value(e, end);
-  std::memcpy(e->value_data() + offset, bytes.data(), bytes.size());
-  e->encoding = static_cast<uint32_t>(Encoding::kRaw);
+  // Through Db so that a running snapshot saves the old value first.
+  e = ctx.db().write_value_range(e, offset, bytes);
   ctx.engine.signal_modified(ctx.session.db, ctx.argv[1]);
   ctx.engine.add_dirty(1);
   ctx.reply.integer(e->value_len);

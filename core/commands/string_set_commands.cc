@@ -44,6 +44,22 @@ bool expire_or_reply(CommandContext& ctx, const StringOptions& options, int64_t*
   return true;
 }
 
+// Redis 7.0 records a SET with an expire as SET key value PXAT <abs ms>, and
+// one with GET (and no expire) without the GET argument.
+void propagate_set(CommandContext& ctx, const StringOptions& options, std::string_view key,
+                   std::string_view value, int64_t when_ms) {
+  if (options.has_expire()) {
+    ctx.propagate_as(
+        {"SET", std::string(key), std::string(value), "PXAT", std::to_string(when_ms)});
+  } else if (options.flags & kStrGet) {
+    std::vector<std::string> argv;
+    for (std::string_view arg : ctx.argv) {
+      if (!equals_ignore_case(arg, "get")) argv.emplace_back(arg);
+    }
+    ctx.propagate_as(std::move(argv));
+  }
+}
+
 void set_generic(CommandContext& ctx, const StringOptions& options, std::string_view key,
                  std::string_view value, SetReply style) {
   int64_t when_ms = 0;
@@ -59,6 +75,7 @@ void set_generic(CommandContext& ctx, const StringOptions& options, std::string_
   ctx.engine.add_dirty(1);
   if (options.has_expire()) ctx.db().set_expire(e, when_ms);
   if (!get) reply_outcome(ctx, style, true);
+  if (ctx.propagating()) propagate_set(ctx, options, key, value, when_ms);
 }
 
 void reply_arity_error(CommandContext& ctx) {
@@ -91,12 +108,16 @@ void mset_generic(CommandContext& ctx, bool nx) {
 void apply_getex_ttl(CommandContext& ctx, const StringOptions& options, Entry* e, int64_t when_ms) {
   std::string_view key = ctx.argv[1];
   const bool absolute = (options.flags & (kStrExat | kStrPxat)) != 0;
+  const bool lazy = ctx.engine.options().lazyfree_lazy_expire;
   if (absolute && when_ms <= ctx.now_ms) {
     ctx.engine.delete_key(ctx.session.db, key);
+    ctx.propagate_as({lazy ? "UNLINK" : "DEL", std::string(key)});
   } else if (options.has_expire()) {
     ctx.db().set_expire(e, when_ms);
+    ctx.propagate_as({"PEXPIREAT", std::string(key), std::to_string(when_ms)});
   } else if ((options.flags & kStrPersist) && e->has_expire()) {
     ctx.db().clear_expire(e);
+    ctx.propagate_as({"PERSIST", std::string(key)});
   } else {
     return;
   }
@@ -136,6 +157,9 @@ void getset_command(CommandContext& ctx) {
   if (!reply_value(ctx, ctx.argv[1])) return;
   store(ctx, ctx.argv[1], ctx.argv[2]);
   ctx.engine.add_dirty(1);
+  if (ctx.propagating()) {
+    ctx.propagate_as({"SET", std::string(ctx.argv[1]), std::string(ctx.argv[2])});
+  }
 }
 
 void getdel_command(CommandContext& ctx) {
@@ -143,6 +167,8 @@ void getdel_command(CommandContext& ctx) {
   if (ctx.engine.delete_key(ctx.session.db, ctx.argv[1])) {
     ctx.engine.signal_modified(ctx.session.db, ctx.argv[1]);
     ctx.engine.add_dirty(1);
+    const bool lazy = ctx.engine.options().lazyfree_lazy_user_del;
+    ctx.propagate_as({lazy ? "UNLINK" : "DEL", std::string(ctx.argv[1])});
   }
 }
 

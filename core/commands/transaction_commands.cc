@@ -8,18 +8,12 @@
 // between its commands, and persistence logs it as one unit.
 #include <algorithm>
 
+#include "core/assert.h"
 #include "core/engine.h"
 #include "core/errors.h"
 
 namespace amber {
 namespace {
-
-void discard_transaction(Engine& engine, Session& session) {
-  session.in_multi = false;
-  session.multi_aborted = false;
-  session.queued.clear();
-  engine.unwatch_all(session);
-}
 
 void multi_command(CommandContext& ctx) {
   if (ctx.session.in_multi) {
@@ -35,7 +29,7 @@ void discard_command(CommandContext& ctx) {
     ctx.reply.error("ERR DISCARD without MULTI");
     return;
   }
-  discard_transaction(ctx.engine, ctx.session);
+  ctx.engine.discard_transaction(ctx.session);
   ctx.reply.ok();
 }
 
@@ -78,12 +72,12 @@ void Engine::exec_transaction(Session& session, Reply& reply, int64_t now_ms) {
   if (session.multi_aborted) {
     reply.error(errors::kExecAbort);
     count_error(reply.last_error());
-    discard_transaction(*this, session);
+    discard_transaction(session);
     return;
   }
   if (session.watch_dirty) {
     reply.null_array();
-    discard_transaction(*this, session);
+    discard_transaction(session);
     return;
   }
   unwatch_all(session);
@@ -94,16 +88,23 @@ void Engine::exec_transaction(Session& session, Reply& reply, int64_t now_ms) {
   std::vector<std::string_view> views;
   for (const auto& command : queued) {
     views.assign(command.begin(), command.end());
-    uint64_t errors_before = reply.errors();
-    const CommandSpec* spec = resolve(views, reply);
-    if (spec == nullptr) {
-      // Every queued command was resolved at queue time; the table is fixed.
-      if (reply.errors() > errors_before) count_error(reply.last_error());
-      continue;
-    }
-    call(session, *spec, views, reply);
+    // Every queued command was resolved at queue time and the table is
+    // fixed, so it resolves again.
+    Resolved resolved = resolve(views);
+    AMBER_ASSERT(resolved.spec != nullptr && resolved.error.empty());
+    call(session, *resolved.spec, views, reply);
   }
-  discard_transaction(*this, session);
+  discard_transaction(session);
+}
+
+void Engine::discard_transaction(Session& session) {
+  session.in_multi = false;
+  session.multi_aborted = false;
+  session.queued.clear();
+  unwatch_all(session);
+  // Redis clears CLIENT_DIRTY_CAS with the transaction: the next WATCH
+  // starts clean.
+  session.watch_dirty = false;
 }
 
 void Engine::watch(Session& session, std::string_view key, int64_t now_ms) {

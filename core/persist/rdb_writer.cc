@@ -187,6 +187,29 @@ Status RdbWriter::write_string_key(std::string_view key, std::string_view value,
   return maybe_flush();
 }
 
+Status RdbWriter::write_serialized_keys(std::string_view records, uint64_t keys) {
+  AMBER_RETURN_IF_ERROR(check_usable());
+  AMBER_ASSERT(phase_ == Phase::kDbs);
+  AMBER_RETURN_IF_ERROR(flush_buffer());
+  if (options_.checksum) crc_ = crc64(crc_, records);
+  Status status = sink_.write(records);
+  flushed_bytes_ += records.size();
+  keys_written_ += keys;
+  if (!status.ok()) failed_ = status;
+  return status;
+}
+
+void append_rdb_key(std::string* out, const Entry& entry, bool compress, std::string* scratch) {
+  AMBER_ASSERT(entry.value_type() == ValueType::kString);
+  if (entry.has_expire()) {
+    out->push_back(static_cast<char>(rdb::kOpExpireTimeMs));
+    append_le(out, static_cast<uint64_t>(entry.expire_ms), 8);
+  }
+  out->push_back(static_cast<char>(rdb::Type::kString));
+  append_rdb_string(out, entry.key(), compress, scratch);
+  append_rdb_string(out, entry.value(), compress, scratch);
+}
+
 Status RdbWriter::write_entry(const Entry& entry) {
   AMBER_ASSERT(entry.value_type() == ValueType::kString);
   return write_string_key(entry.key(), entry.value(), entry.expire_ms);

@@ -90,6 +90,9 @@ class RdbWriter {
   Status write_string_key(std::string_view key, std::string_view value, int64_t expire_ms);
   // One key of the current database, of any type amber has.
   Status write_entry(const Entry& entry);
+  // Key records serialised earlier with append_rdb_key (the snapshotter's
+  // copy-on-write side buffer), `keys` of them, for the current database.
+  Status write_serialized_keys(std::string_view records, uint64_t keys);
   // EOF opcode, checksum, and hands every byte to the sink.
   Status finish();
 
@@ -128,6 +131,9 @@ std::vector<Db*> engine_dbs(Engine& engine);
 
 // Encoding primitives, shared with DUMP/RESTORE and tests.
 void append_rdb_length(std::string* out, uint64_t length);
+// One string key record (expire opcode, type, key, value) as write_entry
+// writes it.
+void append_rdb_key(std::string* out, const Entry& entry, bool compress, std::string* scratch);
 // A string as redis-server encodes it (integer, LZF when `compress`, or
 // verbatim). `scratch` is reused for LZF output.
 void append_rdb_string(std::string* out, std::string_view s, bool compress, std::string* scratch);

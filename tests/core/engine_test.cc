@@ -67,3 +67,40 @@ TEST(Engine, ErrorStatsCountByCode) {
 
 }  // namespace
 }  // namespace amber
+
+namespace amber {
+namespace {
+
+TEST(Engine, RefusedExecAbortsTransactionAtOnce) {
+  EngineHarness h;
+  h.run({"multi"});
+  EXPECT_EQ(h.run({"exec", "extra"}),
+            "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
+            "command\r\n");
+  EXPECT_FALSE(h.session.in_multi);
+  EXPECT_EQ(h.run({"exec"}), "-ERR EXEC without MULTI\r\n");
+}
+
+TEST(Engine, AbortedWatchDoesNotLeakIntoNextTransaction) {
+  EngineHarness h;
+  h.run({"watch", "k"});
+  h.engine.signal_modified(0, "k");
+  h.run({"multi"});
+  EXPECT_EQ(h.run({"exec"}), "*-1\r\n");
+  h.run({"watch", "k"});
+  h.run({"multi"});
+  EXPECT_EQ(h.run({"exec"}), "*0\r\n");
+}
+
+TEST(Engine, UnknownCommandMessageStopsAtNulLikeRedis) {
+  EngineHarness h;
+  std::string arg("bin\0ary", 7);
+  std::string out;
+  Reply reply(&out);
+  std::vector<std::string_view> argv = {"nosuch", arg};
+  h.engine.execute(h.session, argv, reply);
+  EXPECT_EQ(out, "-ERR unknown command 'nosuch', with args beginning with: 'bin' \r\n");
+}
+
+}  // namespace
+}  // namespace amber

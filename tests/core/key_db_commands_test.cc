@@ -265,3 +265,21 @@ TEST(FlushCommands, FlushLeavesWatchOfAbsentKeysAlone) {
 
 }  // namespace
 }  // namespace amber
+
+namespace amber {
+namespace {
+
+TEST(CopyCommand, CopyOfSharedIntegerHasItsOwnObject) {
+  EngineHarness h;
+  h.run({"set", "a", "7"});
+  EXPECT_EQ(h.run({"object", "refcount", "a"}), ":2147483647\r\n");
+  EXPECT_EQ(h.run({"copy", "a", "b"}), ":1\r\n");
+  EXPECT_EQ(h.run({"object", "refcount", "b"}), ":1\r\n");
+  EXPECT_EQ(h.run({"object", "encoding", "b"}), "$3\r\nint\r\n");
+  // A new value makes it a shared integer again.
+  h.run({"set", "b", "8"});
+  EXPECT_EQ(h.run({"object", "refcount", "b"}), ":2147483647\r\n");
+}
+
+}  // namespace
+}  // namespace amber

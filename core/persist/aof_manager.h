@@ -1,0 +1,113 @@
+// AofManager: the multi-part AOF of one server — its directory
+// `<dir>/<appenddirname>/`, the manifest (manifest.h), the base and
+// incremental files, the writer (aof_writer.h), and rewriting.
+//
+// Life cycle (redis-server 7.0's):
+//   start():   create the directory if missing; load the manifest's files
+//              into the engine; if there is neither base nor incr file,
+//              write a base from the (empty or loaded) dataset; open the
+//              last incr file for appending (creating one if none); persist
+//              the manifest; delete history files.
+//   rewrite(): a new base from the dataset as it is now, a new empty incr
+//              file, then the manifest swap (old base and incr files become
+//              history), then history files are deleted. The rewrite runs
+//              synchronously in the caller's step (there is no fork-less
+//              point-in-time walker to hand it to yet).
+//
+// Crash safety: files are written to a temp name, synced, renamed, and the
+// directory synced (write_file_atomically); the manifest is the single
+// commit point, so a crash at any moment leaves either the old file set or
+// the new one. Stale temp files are harmless and overwritten next time.
+//
+// A failed write or sync poisons the writer (healthy() false): the host
+// refuses writes (MISCONF) and calls try_recover() from cron, which rewrites
+// the AOF from memory into fresh files; on success writes are accepted again.
+// Single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/io/file_system.h"
+#include "core/persist/aof_loader.h"
+#include "core/persist/aof_writer.h"
+#include "core/persist/manifest.h"
+#include "core/status.h"
+
+namespace amber {
+
+class Engine;
+
+struct AofSettings {
+  std::string dir = ".";
+  std::string dirname = "appendonlydir";
+  std::string filename = "appendonly.aof";
+  AofFsync fsync = AofFsync::kEverysec;
+  bool rdb_preamble = true;      // aof-use-rdb-preamble
+  bool load_truncated = true;    // aof-load-truncated
+  bool rdb_compression = true;   // rdbcompression
+  bool rdb_checksum = true;      // rdbchecksum
+  bool disable_auto_gc = false;  // aof-disable-auto-gc
+};
+
+class AofManager {
+ public:
+  AofManager(FileSystem& fs, Engine& engine, AofSettings settings,
+             std::function<void(const std::string&)> log);
+  ~AofManager();
+  AofManager(const AofManager&) = delete;
+  AofManager& operator=(const AofManager&) = delete;
+
+  // Startup with appendonly yes: load, then open for appending. Installs
+  // the writer as the engine's propagation sink. `ctime_s` is for the base.
+  Status start(int64_t ctime_s, AofLoadResult* loaded);
+  // CONFIG SET appendonly yes at runtime: rewrite from memory, then append.
+  Status enable(int64_t ctime_s);
+  // Stops appending (CONFIG SET appendonly no / shutdown): writes and syncs
+  // what is buffered, uninstalls the sink.
+  Status stop();
+
+  // BGREWRITEAOF (synchronous for now; see above).
+  Status rewrite(int64_t ctime_s);
+
+  // before_sleep: see AofWriter::flush.
+  Status flush();
+  // cron: everysec sync.
+  Status cron();
+  // After a failure: one recovery attempt (a rewrite). True once healthy.
+  bool try_recover(int64_t ctime_s);
+
+  bool active() const { return active_; }
+  bool healthy() const { return writer_.healthy(); }
+  const Status& last_error() const { return writer_.last_error(); }
+  AofWriter& writer() { return writer_; }
+  AofSettings& settings() { return settings_; }
+  const AofManifest& manifest() const { return manifest_; }
+  std::string aof_dir() const { return join_path(settings_.dir, settings_.dirname); }
+  uint64_t base_size() const { return base_size_; }
+  // Base plus every incr file (INFO aof_current_size).
+  uint64_t current_size() const { return incr_done_size_ + writer_.current_size(); }
+
+ private:
+  Status write_base(const AofFileInfo& base, int64_t ctime_s, uint64_t* size_bytes);
+  Status open_last_incr();
+  Status persist_manifest();
+  void delete_history();
+
+  FileSystem& fs_;
+  Engine& engine_;
+  AofSettings settings_;
+  std::function<void(const std::string&)> log_;
+  AofManifest manifest_;
+  AofWriter writer_;
+  bool active_ = false;
+  uint64_t base_size_ = 0;
+  uint64_t incr_done_size_ = 0;  // base + incr files before the open one
+};
+
+// The dataset as a RESP base file (aof-use-rdb-preamble no): per non-empty
+// db a SELECT, then SET key value and PEXPIREAT key ms per key.
+Status write_resp_base(Engine& engine, WritableFile& file);
+
+}  // namespace amber

@@ -1,0 +1,68 @@
+// The Propagator: collects the ops of one top-level command (or EXEC) and
+// hands them to the sink as a unit when the outermost call returns — the
+// role of Redis 7.0's server.also_propagate and propagatePendingCommands.
+// A handler's rewrite applies to its own frame only, so a command inside
+// EXEC cannot rewrite EXEC's op or another queued command's.
+#include "core/propagation.h"
+
+#include "core/assert.h"
+#include "core/command.h"
+#include "core/engine.h"
+
+namespace amber {
+
+Propagator::Frame Propagator::enter() {
+  ++depth_;
+  Frame saved = std::move(frame_);
+  frame_ = Frame{};
+  return saved;
+}
+
+void Propagator::leave(Frame saved, int db, const std::vector<std::string_view>& argv,
+                       bool dirty_changed, bool propagate_self) {
+  AMBER_ASSERT(depth_ > 0);
+  if (dirty_changed && propagate_self && !frame_.prevented) {
+    PropagatedOp op{db, {}};
+    if (frame_.rewritten) {
+      op.argv = std::move(*frame_.rewritten);
+    } else {
+      op.argv.assign(argv.begin(), argv.end());
+    }
+    pending_.push_back(std::move(op));
+  }
+  frame_ = std::move(saved);
+  if (--depth_ == 0) flush();
+}
+
+void Propagator::also(int db, std::vector<std::string> argv) {
+  if (sink_ == nullptr) return;
+  pending_.push_back(PropagatedOp{db, std::move(argv)});
+  if (depth_ == 0) flush();
+}
+
+void Propagator::flush() {
+  if (pending_.empty() || sink_ == nullptr) {
+    pending_.clear();
+    return;
+  }
+  std::vector<PropagatedOp> unit;
+  unit.swap(pending_);
+  sink_->propagate(unit);
+}
+
+// --- CommandContext helpers ---
+
+void CommandContext::propagate_as(std::vector<std::string> argv_out) {
+  Propagator& p = engine.propagation();
+  if (p.enabled()) p.rewrite(std::move(argv_out));
+}
+
+void CommandContext::also_propagate(int db_index, std::vector<std::string> argv_out) {
+  engine.propagation().also(db_index, std::move(argv_out));
+}
+
+void CommandContext::prevent_propagation() { engine.propagation().prevent(); }
+
+bool CommandContext::propagating() const { return engine.propagation().enabled(); }
+
+}  // namespace amber

@@ -1,0 +1,16 @@
+// The table of fuzz targets that the regression replay test walks. A new
+// target is added here and gets its corpus directory under fuzz/corpus/.
+#include "fuzz/fuzz_targets.h"
+
+namespace amber::fuzz {
+
+std::span<const FuzzTarget> all_targets() {
+  static constexpr FuzzTarget kTargets[] = {
+      {"resp_parser", fuzz_resp_parser}, {"config", fuzz_config},
+      {"rdb_loader", fuzz_rdb_loader},   {"engine", fuzz_engine},
+      {"manifest", fuzz_manifest},
+  };
+  return kTargets;
+}
+
+}  // namespace amber::fuzz

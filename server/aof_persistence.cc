@@ -1,0 +1,248 @@
+// The AOF in the server (see aof_persistence.h): configuration, the
+// before-sleep flush that makes `appendfsync always` a group commit (the
+// server writes replies only after this returns), cron duties, the MISCONF
+// admission rule, BGREWRITEAOF and the INFO fields. Rewrites run
+// synchronously in cron for now (AofManager has no fork-less walker yet).
+#include "server/aof_persistence.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/engine.h"
+#include "server/config.h"
+#include "server/server.h"
+
+namespace amber {
+namespace {
+
+AofFsync parse_fsync(const std::string& value) {
+  if (value == "always") return AofFsync::kAlways;
+  if (value == "no") return AofFsync::kNo;
+  return AofFsync::kEverysec;
+}
+
+}  // namespace
+
+AofPersistence::AofPersistence(Server& server) : server_(server) {
+  Config& config = server_.config();
+  config.on_change("appendonly", [this](std::string* error) { return set_appendonly(error); });
+  config.on_change("appendfsync", [this](std::string*) {
+    if (manager_) {
+      manager_->writer().set_policy(parse_fsync(server_.config().get_string("appendfsync")));
+    }
+    return true;
+  });
+  for (std::string_view name : {"aof-use-rdb-preamble", "aof-load-truncated", "rdbcompression",
+                                "rdbchecksum", "aof-disable-auto-gc", "dir"}) {
+    config.on_change(name, [this](std::string*) {
+      if (manager_) {
+        AofSettings fresh = read_settings();
+        AofSettings& s = manager_->settings();
+        s.rdb_preamble = fresh.rdb_preamble;
+        s.load_truncated = fresh.load_truncated;
+        s.rdb_compression = fresh.rdb_compression;
+        s.rdb_checksum = fresh.rdb_checksum;
+        s.disable_auto_gc = fresh.disable_auto_gc;
+      }
+      return true;
+    });
+  }
+  register_commands();
+}
+
+AofPersistence::~AofPersistence() = default;
+
+AofSettings AofPersistence::read_settings() const {
+  const Config& config = server_.config();
+  AofSettings s;
+  s.dir = config.get_string("dir");
+  s.dirname = config.get_string("appenddirname");
+  s.filename = config.get_string("appendfilename");
+  s.fsync = parse_fsync(config.get_string("appendfsync"));
+  s.rdb_preamble = config.get_bool("aof-use-rdb-preamble");
+  s.load_truncated = config.get_bool("aof-load-truncated");
+  s.rdb_compression = config.get_bool("rdbcompression");
+  s.rdb_checksum = config.get_bool("rdbchecksum");
+  s.disable_auto_gc = config.get_bool("aof-disable-auto-gc");
+  return s;
+}
+
+void AofPersistence::log(const std::string& line) const {
+  server_.logger().log(LogLevel::kNotice, line);
+}
+
+bool AofPersistence::start(std::string* error) {
+  Engine& engine = server_.engine();
+  engine.options().lazyfree_lazy_expire = server_.config().get_bool("lazyfree-lazy-expire");
+  engine.options().lazyfree_lazy_user_del = server_.config().get_bool("lazyfree-lazy-user-del");
+  if (!server_.config().get_bool("appendonly")) return true;
+  manager_ = std::make_unique<AofManager>(fs_, engine, read_settings(),
+                                          [this](const std::string& line) { log(line); });
+  AofLoadResult loaded;
+  Status s = manager_->start(server_.now_s(), &loaded);
+  if (!s.ok()) {
+    *error = s.message();
+    server_.logger().log(LogLevel::kWarning, *error);
+    manager_.reset();
+    return false;
+  }
+  if (loaded.total_size > 0) {
+    log("DB loaded from append only file");
+  }
+  rewrite_base_size_ = manager_->current_size();
+  return true;
+}
+
+void AofPersistence::before_sleep() {
+  if (!enabled() || !manager_->healthy()) return;
+  Status s = manager_->flush();
+  if (s.ok()) return;
+  if (manager_->writer().policy() == AofFsync::kAlways) {
+    // The batch's replies must not leave: they would acknowledge writes the
+    // disk may not hold.
+    server_.logger().log(LogLevel::kWarning,
+                         "Can't recover from AOF write error when the AOF fsync policy is "
+                         "'always'. Exiting...");
+    std::_Exit(1);
+  }
+  server_.logger().log(LogLevel::kWarning, "Error writing to the AOF file: " + s.message());
+}
+
+void AofPersistence::cron() {
+  if (manager_ == nullptr) return;
+  if (rewrite_scheduled_) do_rewrite();
+  if (!enabled()) return;
+  if (!manager_->healthy()) {
+    int64_t now_ms = server_.engine().clock().now_ms();
+    // Redis retries a failed AOF write about once a second.
+    if (now_ms - last_recovery_try_ms_ >= 1000) {
+      last_recovery_try_ms_ = now_ms;
+      if (manager_->try_recover(server_.now_s())) rewrite_base_size_ = manager_->current_size();
+    }
+    return;
+  }
+  Status s = manager_->cron();
+  if (!s.ok()) {
+    server_.logger().log(LogLevel::kWarning, "Error syncing the AOF file: " + s.message());
+    return;
+  }
+  int64_t perc = server_.config().get_int("auto-aof-rewrite-percentage");
+  uint64_t min_size = static_cast<uint64_t>(server_.config().get_int("auto-aof-rewrite-min-size"));
+  uint64_t size = manager_->current_size();
+  if (perc > 0 && size > min_size) {
+    uint64_t base = rewrite_base_size_ == 0 ? 1 : rewrite_base_size_;
+    int64_t growth = static_cast<int64_t>(size * 100 / base) - 100;
+    if (growth >= perc) {
+      log("Starting automatic rewriting of AOF on " + std::to_string(growth) + "% growth");
+      do_rewrite();
+    }
+  }
+}
+
+void AofPersistence::do_rewrite() {
+  rewrite_scheduled_ = false;
+  if (manager_ == nullptr) {
+    manager_ = std::make_unique<AofManager>(fs_, server_.engine(), read_settings(),
+                                            [this](const std::string& line) { log(line); });
+  }
+  int64_t start_ms = server_.engine().clock().now_ms();
+  Status s = manager_->rewrite(server_.now_s());
+  last_rewrite_time_s_ = (server_.engine().clock().now_ms() - start_ms) / 1000;
+  last_rewrite_ok_ = s.ok();
+  if (s.ok()) {
+    ++rewrites_;
+    rewrite_failures_ = 0;
+    rewrite_base_size_ = manager_->current_size();
+  } else {
+    ++rewrite_failures_;
+    server_.logger().log(LogLevel::kWarning, "Background AOF rewrite failed: " + s.message());
+  }
+}
+
+void AofPersistence::shutdown() {
+  if (!enabled()) return;
+  Status s = manager_->stop();
+  if (!s.ok()) {
+    server_.logger().log(LogLevel::kWarning, "Error flushing the AOF at shutdown: " + s.message());
+  }
+}
+
+bool AofPersistence::set_appendonly(std::string* error) {
+  bool want = server_.config().get_bool("appendonly");
+  if (want == enabled()) return true;
+  if (!want) {
+    Status s = manager_->stop();
+    if (!s.ok()) log("Error flushing the AOF: " + s.message());
+    return true;
+  }
+  if (manager_ == nullptr) {
+    manager_ = std::make_unique<AofManager>(fs_, server_.engine(), read_settings(),
+                                            [this](const std::string& line) { log(line); });
+  }
+  Status s = manager_->enable(server_.now_s());
+  if (!s.ok()) {
+    *error = "Unable to turn on AOF. Check server logs.";
+    server_.logger().log(LogLevel::kWarning, "Turning on AOF failed: " + s.message());
+    return false;
+  }
+  ++rewrites_;
+  rewrite_base_size_ = manager_->current_size();
+  log("AOF rewrite finished, append only file enabled");
+  return true;
+}
+
+bool AofPersistence::deny_writes(const CommandSpec& spec, std::string* error) const {
+  if (!enabled() || manager_->healthy()) return false;
+  if (!(spec.flags & kCmdWrite) && spec.name != "ping") return false;
+  int err = manager_->last_error().sys_errno();
+  *error = std::string("MISCONF Errors writing to the AOF file: ") + std::strerror(err ? err : EIO);
+  return true;
+}
+
+std::string AofPersistence::info_fields() const {
+  const bool on = enabled();
+  std::string out;
+  auto field = [&out](const char* name, const std::string& value) {
+    out.append(name).append(":").append(value).append("\r\n");
+  };
+  field("aof_enabled", on ? "1" : "0");
+  field("aof_rewrite_in_progress", "0");
+  field("aof_rewrite_scheduled", rewrite_scheduled_ ? "1" : "0");
+  field("aof_last_rewrite_time_sec", std::to_string(last_rewrite_time_s_));
+  field("aof_current_rewrite_time_sec", "-1");
+  field("aof_last_bgrewrite_status", last_rewrite_ok_ ? "ok" : "err");
+  field("aof_rewrites", std::to_string(rewrites_));
+  field("aof_rewrites_consecutive_failures", std::to_string(rewrite_failures_));
+  field("aof_last_write_status", manager_ == nullptr || manager_->healthy() ? "ok" : "err");
+  field("aof_last_cow_size", "0");
+  field("module_fork_in_progress", "0");
+  field("module_fork_last_cow_size", "0");
+  if (on) {
+    field("aof_current_size", std::to_string(manager_->current_size()));
+    field("aof_base_size", std::to_string(manager_->base_size()));
+    field("aof_pending_rewrite", "0");
+    field("aof_buffer_length", std::to_string(manager_->writer().buffer_length()));
+    field("aof_pending_bio_fsync", "0");
+    field("aof_delayed_fsync", "0");
+  }
+  return out;
+}
+
+void AofPersistence::register_commands() {
+  CommandSpec spec;
+  spec.name = "bgrewriteaof";
+  spec.arity = 1;
+  spec.flags = kCmdAdmin | kCmdNoScript;
+  spec.handler = [this](CommandContext& ctx) {
+    if (rewrite_scheduled_) {
+      ctx.reply.error("ERR Background append only file rewriting already in progress");
+      return;
+    }
+    rewrite_scheduled_ = true;
+    ctx.reply.simple("Background append only file rewriting started");
+  };
+  server_.engine().register_command(std::move(spec));
+}
+
+}  // namespace amber

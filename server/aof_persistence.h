@@ -1,0 +1,71 @@
+// AofPersistence: the server's side of the append-only file. It reads the
+// AOF parameters from Config (appendonly, appendfsync, appenddirname,
+// appendfilename, aof-use-rdb-preamble, aof-load-truncated,
+// auto-aof-rewrite-*, aof-disable-auto-gc), drives an AofManager from the
+// event loop, and answers for it to clients:
+//
+//   main ─> start()            load the AOF (refuse to start on error)
+//   loop ─> before_sleep()     write (+ fsync) before any reply is sent
+//        ─> cron()             everysec fsync, scheduled/automatic
+//                              rewrites, recovery after a disk error
+//   gate ─> deny_writes()      -MISCONF while the AOF cannot be written
+//   BGREWRITEAOF, CONFIG SET appendonly/appendfsync, INFO persistence.
+//
+// With appendfsync always a failed write or fsync is fatal (the process
+// exits, as redis-server does): replies already produced for the batch must
+// never be sent. Otherwise writes are refused until a rewrite into fresh
+// files succeeds. Thread: the event loop's.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/command.h"
+#include "core/io/posix_file_system.h"
+#include "core/persist/aof_manager.h"
+
+namespace amber {
+
+class Server;
+class Config;
+
+class AofPersistence {
+ public:
+  explicit AofPersistence(Server& server);
+  ~AofPersistence();
+
+  // At startup, before serving: with appendonly yes loads the AOF (or
+  // creates it). False with a message if the server must not start.
+  bool start(std::string* error);
+  void before_sleep();
+  void cron();
+  // Clean shutdown: flush and fsync.
+  void shutdown();
+
+  bool enabled() const { return manager_ != nullptr && manager_->active(); }
+  // The MISCONF text for a write (or PING) while the AOF is failing.
+  bool deny_writes(const CommandSpec& spec, std::string* error) const;
+  // INFO persistence's aof_* fields.
+  std::string info_fields() const;
+
+ private:
+  AofSettings read_settings() const;
+  void log(const std::string& line) const;
+  void do_rewrite();
+  bool set_appendonly(std::string* error);
+  void register_commands();
+
+  Server& server_;
+  PosixFileSystem fs_;
+  std::unique_ptr<AofManager> manager_;
+  bool rewrite_scheduled_ = false;
+  bool last_rewrite_ok_ = true;
+  uint64_t rewrites_ = 0;
+  uint64_t rewrite_failures_ = 0;
+  int64_t last_rewrite_time_s_ = -1;
+  uint64_t rewrite_base_size_ = 0;  // aof size after the last rewrite / load
+  int64_t last_recovery_try_ms_ = 0;
+};
+
+}  // namespace amber
