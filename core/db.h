@@ -85,6 +85,7 @@ class Db {
   // differs from `parity` are "not yet saved"; inserts get `parity`.
   void set_snapshot(SnapshotObserver* observer, bool parity);
   bool snapshot_parity() const { return parity_; }
+  bool snapshot_running() const { return observer_ != nullptr; }
   bool is_saved(const Entry& e) const { return e.snapshot_mark == (parity_ ? 1u : 0u); }
   void mark_saved(Entry* e) { e->snapshot_mark = parity_ ? 1u : 0u; }
   // Hands every not-yet-saved entry to the observer (before FLUSHDB/SWAPDB).

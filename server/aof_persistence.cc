@@ -1,8 +1,8 @@
 // The AOF in the server (see aof_persistence.h): configuration, the
 // before-sleep flush that makes `appendfsync always` a group commit (the
-// server writes replies only after this returns), cron duties, the MISCONF
-// admission rule, BGREWRITEAOF and the INFO fields. Rewrites run
-// synchronously in cron for now (AofManager has no fork-less walker yet).
+// server writes replies only after this returns), the fork-less rewrite
+// stepped from the loop, cron duties, the MISCONF admission rule,
+// BGREWRITEAOF and the INFO fields.
 #include "server/aof_persistence.h"
 
 #include <cstdio>
@@ -11,10 +11,14 @@
 
 #include "core/engine.h"
 #include "server/config.h"
+#include "server/rdb_persistence.h"
 #include "server/server.h"
 
 namespace amber {
 namespace {
+
+constexpr int64_t kStepBudgetUs = 1000;
+constexpr size_t kBucketsPerStep = 64;
 
 AofFsync parse_fsync(const std::string& value) {
   if (value == "always") return AofFsync::kAlways;
@@ -24,7 +28,10 @@ AofFsync parse_fsync(const std::string& value) {
 
 }  // namespace
 
-AofPersistence::AofPersistence(Server& server) : server_(server) {
+AofPersistence::AofPersistence(Server& server)
+    : server_(server),
+      fsync_executor_(std::make_unique<BackgroundExecutor>()),
+      rewrite_executor_(std::make_unique<BackgroundExecutor>()) {
   Config& config = server_.config();
   config.on_change("appendonly", [this](std::string* error) { return set_appendonly(error); });
   config.on_change("appendfsync", [this](std::string*) {
@@ -51,7 +58,20 @@ AofPersistence::AofPersistence(Server& server) : server_(server) {
   register_commands();
 }
 
-AofPersistence::~AofPersistence() = default;
+AofPersistence::~AofPersistence() {
+  manager_.reset();  // aborts a rewrite; its last jobs still run
+  rewrite_executor_->drain();
+  fsync_executor_->drain();
+}
+
+AofManager& AofPersistence::manager() {
+  if (manager_ == nullptr) {
+    manager_ = std::make_unique<AofManager>(
+        fs_, server_.engine(), read_settings(), [this](const std::string& line) { log(line); },
+        fsync_executor_.get());
+  }
+  return *manager_;
+}
 
 AofSettings AofPersistence::read_settings() const {
   const Config& config = server_.config();
@@ -77,10 +97,8 @@ bool AofPersistence::start(std::string* error) {
   engine.options().lazyfree_lazy_expire = server_.config().get_bool("lazyfree-lazy-expire");
   engine.options().lazyfree_lazy_user_del = server_.config().get_bool("lazyfree-lazy-user-del");
   if (!server_.config().get_bool("appendonly")) return true;
-  manager_ = std::make_unique<AofManager>(fs_, engine, read_settings(),
-                                          [this](const std::string& line) { log(line); });
   AofLoadResult loaded;
-  Status s = manager_->start(server_.now_s(), &loaded);
+  Status s = manager().start(server_.now_s(), &loaded);
   if (!s.ok()) {
     *error = s.message();
     server_.logger().log(LogLevel::kWarning, *error);
@@ -95,10 +113,18 @@ bool AofPersistence::start(std::string* error) {
 }
 
 void AofPersistence::before_sleep() {
+  if (rewrite_requested_) start_rewrite();
+  if (rewrite_in_progress()) step_rewrite();
   if (!enabled() || !manager_->healthy()) return;
   Status s = manager_->flush();
+  AofWriter& writer = manager_->writer();
+  if (writer.delayed_fsyncs() != delayed_fsyncs_logged_) {
+    delayed_fsyncs_logged_ = writer.delayed_fsyncs();
+    log("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer "
+        "without waiting for fsync to complete, this may slow down Redis.");
+  }
   if (s.ok()) return;
-  if (manager_->writer().policy() == AofFsync::kAlways) {
+  if (writer.policy() == AofFsync::kAlways) {
     // The batch's replies must not leave: they would acknowledge writes the
     // disk may not hold.
     server_.logger().log(LogLevel::kWarning,
@@ -110,9 +136,8 @@ void AofPersistence::before_sleep() {
 }
 
 void AofPersistence::cron() {
-  if (manager_ == nullptr) return;
-  if (rewrite_scheduled_) do_rewrite();
-  if (!enabled()) return;
+  if (rewrite_scheduled_ && !rewrite_in_progress() && !bgsave_running()) start_rewrite();
+  if (manager_ == nullptr || !enabled()) return;
   if (!manager_->healthy()) {
     int64_t now_ms = server_.engine().clock().now_ms();
     // Redis retries a failed AOF write about once a second.
@@ -127,37 +152,80 @@ void AofPersistence::cron() {
     server_.logger().log(LogLevel::kWarning, "Error syncing the AOF file: " + s.message());
     return;
   }
+  check_auto_rewrite();
+}
+
+void AofPersistence::check_auto_rewrite() {
+  if (rewrite_in_progress() || rewrite_requested_ || rewrite_scheduled_ || bgsave_running()) return;
   int64_t perc = server_.config().get_int("auto-aof-rewrite-percentage");
   uint64_t min_size = static_cast<uint64_t>(server_.config().get_int("auto-aof-rewrite-min-size"));
   uint64_t size = manager_->current_size();
-  if (perc > 0 && size > min_size) {
-    uint64_t base = rewrite_base_size_ == 0 ? 1 : rewrite_base_size_;
-    int64_t growth = static_cast<int64_t>(size * 100 / base) - 100;
-    if (growth >= perc) {
-      log("Starting automatic rewriting of AOF on " + std::to_string(growth) + "% growth");
-      do_rewrite();
-    }
+  if (perc <= 0 || size <= min_size) return;
+  uint64_t base = rewrite_base_size_ == 0 ? 1 : rewrite_base_size_;
+  int64_t growth = static_cast<int64_t>(size * 100 / base) - 100;
+  if (growth >= perc) {
+    log("Starting automatic rewriting of AOF on " + std::to_string(growth) + "% growth");
+    start_rewrite();
   }
 }
 
-void AofPersistence::do_rewrite() {
-  rewrite_scheduled_ = false;
-  if (manager_ == nullptr) {
-    manager_ = std::make_unique<AofManager>(fs_, server_.engine(), read_settings(),
-                                            [this](const std::string& line) { log(line); });
+bool AofPersistence::bgsave_running() const { return server_.rdb().bgsave_in_progress(); }
+
+// Called between commands only (see the header).
+void AofPersistence::start_rewrite() {
+  rewrite_requested_ = rewrite_scheduled_ = false;
+  AofManager& m = manager();
+  if (m.rewrite_in_progress()) return;
+  ++rewrites_;
+  rewrite_start_ms_ = server_.engine().clock().now_ms();
+  Status s;
+  if (m.active() && !m.healthy()) {
+    // After a disk error only a rewrite that completes before the next
+    // write restores a prefix-consistent AOF: do it in the foreground.
+    s = m.rewrite(server_.now_s());
+    finish_rewrite(s.ok(), s);
+    return;
   }
-  int64_t start_ms = server_.engine().clock().now_ms();
-  Status s = manager_->rewrite(server_.now_s());
-  last_rewrite_time_s_ = (server_.engine().clock().now_ms() - start_ms) / 1000;
-  last_rewrite_ok_ = s.ok();
-  if (s.ok()) {
-    ++rewrites_;
+  s = m.start_rewrite(server_.now_s(), *rewrite_executor_);
+  if (!s.ok()) {
+    finish_rewrite(false, s);
+    return;
+  }
+  log("Background append only file rewriting started (fork-less)");
+}
+
+void AofPersistence::step_rewrite() {
+  Clock& clock = server_.engine().clock();
+  const int64_t deadline_us = clock.now_us() + kStepBudgetUs;
+  Status error;
+  AofManager::RewriteState state;
+  do {
+    state = manager_->step_rewrite(kBucketsPerStep, &error);
+  } while (state == AofManager::RewriteState::kRunning && clock.now_us() < deadline_us);
+  if (state == AofManager::RewriteState::kDone) finish_rewrite(true, {});
+  if (state == AofManager::RewriteState::kFailed) finish_rewrite(false, error);
+}
+
+void AofPersistence::finish_rewrite(bool ok, const Status& error) {
+  last_rewrite_time_s_ = (server_.engine().clock().now_ms() - rewrite_start_ms_) / 1000;
+  rewrite_start_ms_ = -1;
+  last_rewrite_ok_ = ok;
+  if (ok) {
     rewrite_failures_ = 0;
     rewrite_base_size_ = manager_->current_size();
+    log("Background AOF rewrite terminated with success");
   } else {
     ++rewrite_failures_;
-    server_.logger().log(LogLevel::kWarning, "Background AOF rewrite failed: " + s.message());
+    server_.logger().log(LogLevel::kWarning, "Background AOF rewrite failed: " + error.message());
   }
+}
+
+void AofPersistence::yield_to_save() {
+  if (!rewrite_in_progress()) return;
+  log("Killing running AOF rewrite to take a foreground snapshot");
+  manager_->abort_rewrite();
+  rewrite_start_ms_ = -1;
+  rewrite_scheduled_ = true;
 }
 
 void AofPersistence::shutdown() {
@@ -176,11 +244,7 @@ bool AofPersistence::set_appendonly(std::string* error) {
     if (!s.ok()) log("Error flushing the AOF: " + s.message());
     return true;
   }
-  if (manager_ == nullptr) {
-    manager_ = std::make_unique<AofManager>(fs_, server_.engine(), read_settings(),
-                                            [this](const std::string& line) { log(line); });
-  }
-  Status s = manager_->enable(server_.now_s());
+  Status s = manager().enable(server_.now_s());
   if (!s.ok()) {
     *error = "Unable to turn on AOF. Check server logs.";
     server_.logger().log(LogLevel::kWarning, "Turning on AOF failed: " + s.message());
@@ -207,15 +271,17 @@ std::string AofPersistence::info_fields() const {
     out.append(name).append(":").append(value).append("\r\n");
   };
   field("aof_enabled", on ? "1" : "0");
-  field("aof_rewrite_in_progress", "0");
+  const int64_t now_ms = server_.engine().clock().now_ms();
+  field("aof_rewrite_in_progress", rewrite_in_progress() ? "1" : "0");
   field("aof_rewrite_scheduled", rewrite_scheduled_ ? "1" : "0");
   field("aof_last_rewrite_time_sec", std::to_string(last_rewrite_time_s_));
-  field("aof_current_rewrite_time_sec", "-1");
+  field("aof_current_rewrite_time_sec",
+        std::to_string(rewrite_start_ms_ >= 0 ? (now_ms - rewrite_start_ms_) / 1000 : -1));
   field("aof_last_bgrewrite_status", last_rewrite_ok_ ? "ok" : "err");
   field("aof_rewrites", std::to_string(rewrites_));
   field("aof_rewrites_consecutive_failures", std::to_string(rewrite_failures_));
   field("aof_last_write_status", manager_ == nullptr || manager_->healthy() ? "ok" : "err");
-  field("aof_last_cow_size", "0");
+  field("aof_last_cow_size", "0");  // no fork: see rdb_last_cow_size for COW bytes
   field("module_fork_in_progress", "0");
   field("module_fork_last_cow_size", "0");
   if (on) {
@@ -223,8 +289,9 @@ std::string AofPersistence::info_fields() const {
     field("aof_base_size", std::to_string(manager_->base_size()));
     field("aof_pending_rewrite", "0");
     field("aof_buffer_length", std::to_string(manager_->writer().buffer_length()));
-    field("aof_pending_bio_fsync", "0");
-    field("aof_delayed_fsync", "0");
+    AofWriter& writer = manager_->writer();
+    field("aof_pending_bio_fsync", writer.sync_pending() ? "1" : "0");
+    field("aof_delayed_fsync", std::to_string(writer.delayed_fsyncs()));
   }
   return out;
 }
@@ -234,15 +301,24 @@ void AofPersistence::register_commands() {
   spec.name = "bgrewriteaof";
   spec.arity = 1;
   spec.flags = kCmdAdmin | kCmdNoScript;
-  spec.handler = [this](CommandContext& ctx) {
-    if (rewrite_scheduled_) {
-      ctx.reply.error("ERR Background append only file rewriting already in progress");
-      return;
-    }
-    rewrite_scheduled_ = true;
-    ctx.reply.simple("Background append only file rewriting started");
-  };
+  spec.handler = [this](CommandContext& ctx) { bgrewriteaof(ctx); };
   server_.engine().register_command(std::move(spec));
+}
+
+// Redis's bgrewriteaofCommand. "started" is answered at once; the switch
+// to the new incr file happens before the next poll, between commands,
+// and before this reply is written.
+void AofPersistence::bgrewriteaof(CommandContext& ctx) {
+  if (rewrite_in_progress() || rewrite_requested_) {
+    ctx.reply.error("ERR Background append only file rewriting already in progress");
+  } else if (bgsave_running()) {
+    rewrite_scheduled_ = true;
+    rewrite_failures_ = 0;
+    ctx.reply.simple("Background append only file rewriting scheduled");
+  } else {
+    rewrite_requested_ = true;
+    ctx.reply.simple("Background append only file rewriting started");
+  }
 }
 
 }  // namespace amber

@@ -5,7 +5,9 @@
 // event loop, and answers for it to clients:
 //
 //   main ─> start()            load the AOF (refuse to start on error)
-//   loop ─> before_sleep()     write (+ fsync) before any reply is sent
+//   loop ─> before_sleep()     write (+ fsync) before any reply is sent;
+//                              start a requested rewrite, advance a running
+//                              one by ~1 ms of work
 //        ─> cron()             everysec fsync, scheduled/automatic
 //                              rewrites, recovery after a disk error
 //   gate ─> deny_writes()      -MISCONF while the AOF cannot be written
@@ -14,7 +16,14 @@
 // With appendfsync always a failed write or fsync is fatal (the process
 // exits, as redis-server does): replies already produced for the batch must
 // never be sent. Otherwise writes are refused until a rewrite into fresh
-// files succeeds. Thread: the event loop's.
+// files succeeds. everysec's fsyncs run on a background thread of their own
+// (Redis's bio AOF fsync thread); a rewrite's file writes on another, so
+// a rewrite never delays an fsync. A rewrite always starts between commands
+// (before_sleep/cron), never inside one: a unit propagated after the switch
+// must not hold writes the new base already has (BGREWRITEAOF in MULTI).
+// Only one snapshot-like job runs at a time: BGREWRITEAOF during a BGSAVE
+// is scheduled, and SAVE aborts a rewrite and schedules it again.
+// Thread: the event loop's.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +33,7 @@
 #include "core/command.h"
 #include "core/io/posix_file_system.h"
 #include "core/persist/aof_manager.h"
+#include "server/background_executor.h"
 
 namespace amber {
 
@@ -44,6 +54,14 @@ class AofPersistence {
   void shutdown();
 
   bool enabled() const { return manager_ != nullptr && manager_->active(); }
+  bool rewrite_in_progress() const {
+    return manager_ != nullptr && manager_->rewrite_in_progress();
+  }
+  // True while the loop must keep turning (a rewrite to advance).
+  bool busy() const { return rewrite_in_progress() || rewrite_requested_; }
+  // Before a foreground snapshot (SAVE): a running rewrite is stopped and
+  // scheduled again (both would share the dbs' copy-on-write state).
+  void yield_to_save();
   // The MISCONF text for a write (or PING) while the AOF is failing.
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
   // INFO persistence's aof_* fields.
@@ -52,14 +70,26 @@ class AofPersistence {
  private:
   AofSettings read_settings() const;
   void log(const std::string& line) const;
-  void do_rewrite();
+  AofManager& manager();
+  void start_rewrite();
+  void step_rewrite();
+  void finish_rewrite(bool ok, const Status& error);
+  bool bgsave_running() const;
+  void check_auto_rewrite();
+  void bgrewriteaof(CommandContext& ctx);
   bool set_appendonly(std::string* error);
   void register_commands();
 
   Server& server_;
   PosixFileSystem fs_;
+  // Declared before manager_: its jobs must be able to run while it goes.
+  std::unique_ptr<BackgroundExecutor> fsync_executor_;
+  std::unique_ptr<BackgroundExecutor> rewrite_executor_;
   std::unique_ptr<AofManager> manager_;
-  bool rewrite_scheduled_ = false;
+  bool rewrite_scheduled_ = false;  // waits for a BGSAVE to end
+  bool rewrite_requested_ = false;  // BGREWRITEAOF replied "started"
+  int64_t rewrite_start_ms_ = -1;
+  uint64_t delayed_fsyncs_logged_ = 0;
   bool last_rewrite_ok_ = true;
   uint64_t rewrites_ = 0;
   uint64_t rewrite_failures_ = 0;

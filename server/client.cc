@@ -22,8 +22,13 @@ Client::~Client() { close(fd); }
 
 void Client::on_io(uint32_t events) {
   if (flags & kClientCloseAsap) return;
-  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) server.read_from_client(*this);
-  if ((events & EPOLLOUT) && !(flags & kClientCloseAsap)) server.write_to_client(*this);
+  // Write before reading (Redis's AE_BARRIER): replies produced by this
+  // read must wait for before_sleep, which logs (and with appendfsync
+  // always syncs) their writes first.
+  if (events & EPOLLOUT) server.write_to_client(*this);
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !(flags & kClientCloseAsap)) {
+    server.read_from_client(*this);
+  }
 }
 
 bool Client::valid_name(std::string_view name) {

@@ -212,6 +212,7 @@ void persistence_section(Server& server, std::string* out) {
   *out += "# Persistence\r\n";
   *out += server.rdb().info_fields();
   *out += server.aof().info_fields();
+  *out += server.rdb().loading_info_fields();
 }
 
 }  // namespace amber

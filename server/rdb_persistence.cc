@@ -77,6 +77,7 @@ static SnapshotOptions snapshot_options(Server& server, std::string temp_name) {
 }
 
 Status RdbPersistence::save_now() {
+  if (before_foreground_save) before_foreground_save();
   InlineExecutor inline_executor;
   Snapshot snapshot(engine_dbs(server_.engine()), *fs_, inline_executor,
                     snapshot_options(server_, next_temp_name()));
@@ -188,14 +189,15 @@ std::string RdbPersistence::info_fields() const {
   char buf[1024];
   std::snprintf(
       buf, sizeof(buf),
-      "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:%llu\r\ncurrent_cow_size:%llu\r\n"
+      "loading:%d\r\nasync_loading:0\r\ncurrent_cow_peak:%llu\r\ncurrent_cow_size:%llu\r\n"
       "current_cow_size_age:0\r\ncurrent_fork_perc:%.2f\r\ncurrent_save_keys_processed:%llu\r\n"
       "current_save_keys_total:%llu\r\nrdb_changes_since_last_save:%llu\r\n"
       "rdb_bgsave_in_progress:%d\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
       "rdb_last_bgsave_time_sec:%lld\r\nrdb_current_bgsave_time_sec:%lld\r\nrdb_saves:%llu\r\n"
       "rdb_last_cow_size:%llu\r\nrdb_last_load_keys_expired:%llu\r\n"
       "rdb_last_load_keys_loaded:%llu\r\n",
-      static_cast<unsigned long long>(cow_peak), static_cast<unsigned long long>(cow),
+      loading_.active ? 1 : 0, static_cast<unsigned long long>(cow_peak),
+      static_cast<unsigned long long>(cow),
       total ? 100.0 * static_cast<double>(processed) / static_cast<double>(total) : 0.0,
       static_cast<unsigned long long>(processed), static_cast<unsigned long long>(total),
       static_cast<unsigned long long>(server_.engine().stats().dirty), snapshot_ ? 1 : 0,
@@ -205,6 +207,10 @@ std::string RdbPersistence::info_fields() const {
       static_cast<unsigned long long>(last_load_keys_expired_),
       static_cast<unsigned long long>(last_load_keys_loaded_));
   return buf;
+}
+
+std::string RdbPersistence::loading_info_fields() const {
+  return loading_info_lines(loading_, server_.now_s());
 }
 
 }  // namespace amber

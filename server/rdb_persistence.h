@@ -22,6 +22,7 @@
 #include "core/io/file_system.h"
 #include "core/status.h"
 #include "server/debug_command.h"
+#include "server/rdb_load_report.h"
 
 namespace amber {
 
@@ -50,6 +51,9 @@ class RdbPersistence {
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
   // INFO persistence's lines from "loading" to "rdb_last_load_keys_loaded".
   std::string info_fields() const;
+  // INFO persistence's loading_* lines, after the AOF's: only while loading.
+  std::string loading_info_fields() const;
+  bool loading() const { return loading_.active; }
   // Before exiting: stops a BGSAVE, saves if `save` or (save points and
   // not `nosave`). False if the save failed and not `force`.
   bool prepare_shutdown(bool save, bool nosave, bool force);
@@ -62,6 +66,8 @@ class RdbPersistence {
 
   // The AOF side tells whether a rewrite runs (BGSAVE then is scheduled).
   std::function<bool()> aof_rewrite_in_progress;
+  // Called before SAVE's snapshot: the AOF side stops a running rewrite.
+  std::function<void()> before_foreground_save;
 
   // SAVE: the whole snapshot now. Ok or the error.
   Status save_now();
@@ -97,6 +103,7 @@ class RdbPersistence {
   uint64_t last_cow_bytes_ = 0;
   uint64_t last_load_keys_loaded_ = 0;
   uint64_t last_load_keys_expired_ = 0;
+  LoadingState loading_;
 };
 
 }  // namespace amber

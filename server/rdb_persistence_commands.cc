@@ -82,6 +82,15 @@ Status RdbPersistence::load_file(bool merge) {
   options.now_ms = engine.clock().now_ms();
   options.verify_checksum = config.get_bool("rdbchecksum");
   options.lru_clock = engine.lru_clock();
+  options.progress_interval_bytes =
+      static_cast<uint64_t>(config.get_int("loading-process-events-interval-bytes"));
+  uint64_t file_size = 0;
+  AMBER_RETURN_IF_ERROR(fs_->get_file_size(path, &file_size));
+  RdbLoadReporter reporter(loading_, server_.logger(), engine.clock(), file_size);
+  options.observer = &reporter;
+  options.progress = [&reporter](uint64_t loaded, uint64_t total) {
+    reporter.on_progress(loaded, total);
+  };
   RdbLoadResult result;
   std::vector<std::unique_ptr<Db>> staging;
   std::vector<Db*> targets = engine_dbs(engine);
@@ -103,11 +112,6 @@ Status RdbPersistence::load_file(bool merge) {
   }
   last_load_keys_loaded_ = result.keys_loaded;
   last_load_keys_expired_ = result.keys_expired;
-  for (const auto& [key, value] : result.aux) {
-    if (key == "redis-ver") {
-      server_.logger().log(LogLevel::kNotice, "Loading RDB produced by version " + value);
-    }
-  }
   server_.logger().log(LogLevel::kNotice,
                        "Done loading RDB, keys loaded: " + std::to_string(result.keys_loaded) +
                            ", keys expired: " + std::to_string(result.keys_expired) + ".");

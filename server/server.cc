@@ -55,6 +55,9 @@ Server::Server(Config& config, Clock& clock, Random& random, Logger& logger, std
   register_commands();
   aof_ = std::make_unique<AofPersistence>(*this);
   rdb_ = std::make_unique<RdbPersistence>(*this);
+  // One snapshot-like job at a time (they share the dbs' copy-on-write bit).
+  rdb_->aof_rewrite_in_progress = [this] { return aof_->rewrite_in_progress(); };
+  rdb_->before_foreground_save = [this] { aof_->yield_to_save(); };
   // Every parameter the server acts on is re-read when CONFIG SET changes it.
   for (std::string_view name :
        {"hz", "dynamic-hz", "maxclients", "timeout", "requirepass", "protected-mode",
@@ -122,7 +125,9 @@ void Server::run() {
     if (pause_type_ != PauseType::kOff) {
       timeout_ms = std::min(timeout_ms, std::max<int64_t>(0, pause_end_ms_ - now_ms));
     }
-    if (rdb_->busy()) timeout_ms = std::min<int64_t>(timeout_ms, 1);  // keep BGSAVE moving
+    if (rdb_->busy() || aof_->busy()) {
+      timeout_ms = std::min<int64_t>(timeout_ms, 1);  // keep BGSAVE / BGREWRITEAOF moving
+    }
     loop_.poll(static_cast<int>(timeout_ms));
     if (clock_.now_ms() >= next_cron_ms_) {
       cron();

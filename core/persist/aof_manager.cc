@@ -8,6 +8,7 @@
 #include "core/engine.h"
 #include "core/persist/aof_format.h"
 #include "core/persist/rdb_writer.h"
+#include "core/persist/snapshot.h"
 
 namespace amber {
 
@@ -35,14 +36,16 @@ Status write_resp_base(Engine& engine, WritableFile& file) {
 }
 
 AofManager::AofManager(FileSystem& fs, Engine& engine, AofSettings settings,
-                       std::function<void(const std::string&)> log)
+                       std::function<void(const std::string&)> log, Executor* fsync_executor)
     : fs_(fs),
       engine_(engine),
       settings_(std::move(settings)),
       log_(std::move(log)),
-      writer_(settings_.fsync) {}
+      fsync_executor_(fsync_executor),
+      writer_(settings_.fsync, fsync_executor) {}
 
 AofManager::~AofManager() {
+  abort_rewrite();
   if (active_) engine_.set_propagation_sink(nullptr);
 }
 
@@ -100,6 +103,7 @@ Status AofManager::enable(int64_t ctime_s) {
 }
 
 Status AofManager::stop() {
+  abort_rewrite();
   engine_.set_propagation_sink(nullptr);
   Status s;
   if (active_ && writer_.attached() && writer_.healthy()) {
@@ -134,6 +138,18 @@ Status AofManager::open_last_incr() {
   const std::string path = join_path(aof_dir(), manifest_.incr.back().name);
   std::unique_ptr<WritableFile> file;
   AMBER_RETURN_IF_ERROR(fs_.new_appendable_file(path, &file));
+  // everysec's background sync gets a handle of its own (aof_writer.h).
+  std::unique_ptr<WritableFile> sync_handle;
+  if (fsync_executor_ != nullptr) {
+    AMBER_RETURN_IF_ERROR(fs_.new_appendable_file(path, &sync_handle));
+  }
+  uint64_t size = file->size();  // an appendable file starts at its end
+  writer_.attach(std::move(file), size, std::move(sync_handle));
+  recount_sizes();
+  return {};
+}
+
+void AofManager::recount_sizes() {
   incr_done_size_ = base_size_;
   for (size_t i = 0; i + 1 < manifest_.incr.size(); ++i) {
     uint64_t size = 0;
@@ -141,9 +157,6 @@ Status AofManager::open_last_incr() {
       incr_done_size_ += size;
     }
   }
-  uint64_t size = file->size();  // an appendable file starts at its end
-  writer_.attach(std::move(file), size);
-  return {};
 }
 
 Status AofManager::persist_manifest() {
@@ -163,39 +176,6 @@ void AofManager::delete_history() {
   manifest_.history.clear();
   // The manifest without history: if this fails, the next swap retries.
   if (!persist_manifest().ok() && log_) log_("Failed to persist the AOF manifest");
-}
-
-Status AofManager::rewrite(int64_t ctime_s) {
-  AofManifest previous = manifest_;
-  AofFileInfo base = manifest_.next_base(settings_.filename, settings_.rdb_preamble);
-  for (AofFileInfo f : manifest_.incr) {
-    f.type = AofFileInfo::Type::kHistory;
-    manifest_.history.push_back(f);
-  }
-  manifest_.incr.clear();
-  const AofFileInfo& incr = manifest_.add_incr(settings_.filename);
-  uint64_t base_size = 0;
-  Status s = write_base(base, ctime_s, &base_size);
-  if (s.ok()) {
-    // The new incr file starts empty; its name becomes durable with the
-    // manifest's directory sync below.
-    std::unique_ptr<WritableFile> file;
-    s = fs_.new_writable_file(join_path(aof_dir(), incr.name), &file);
-    if (s.ok()) s = file->sync();
-    if (s.ok()) s = file->close();
-  }
-  if (s.ok()) s = persist_manifest();
-  if (!s.ok()) {
-    manifest_ = previous;  // the old manifest still names the old files
-    return s;
-  }
-  base_size_ = base_size;
-  writer_.discard_buffer();  // the base holds every write made so far
-  s = open_last_incr();
-  if (!s.ok()) return s;
-  delete_history();
-  if (log_) log_("Background AOF rewrite finished successfully");
-  return {};
 }
 
 Status AofManager::flush() {

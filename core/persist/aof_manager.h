@@ -8,11 +8,12 @@
 //              write a base from the (empty or loaded) dataset; open the
 //              last incr file for appending (creating one if none); persist
 //              the manifest; delete history files.
-//   rewrite(): a new base from the dataset as it is now, a new empty incr
-//              file, then the manifest swap (old base and incr files become
-//              history), then history files are deleted. The rewrite runs
-//              synchronously in the caller's step (there is no fork-less
-//              point-in-time walker to hand it to yet).
+//   start_rewrite() / step_rewrite(): BGREWRITEAOF without fork — a new
+//              incr file takes every write from the switch on while a
+//              Snapshot writes the dataset as of the switch into the next
+//              base in bounded steps; then the manifest swap (old base and
+//              incr files become history) and history deletion. See
+//              aof_rewrite.h. rewrite() runs all of it in one call.
 //
 // Crash safety: files are written to a temp name, synced, renamed, and the
 // directory synced (write_file_atomically); the manifest is the single
@@ -29,6 +30,7 @@
 #include <functional>
 #include <string>
 
+#include "core/io/executor.h"
 #include "core/io/file_system.h"
 #include "core/persist/aof_loader.h"
 #include "core/persist/aof_writer.h"
@@ -38,6 +40,7 @@
 namespace amber {
 
 class Engine;
+class Snapshot;
 
 struct AofSettings {
   std::string dir = ".";
@@ -53,8 +56,9 @@ struct AofSettings {
 
 class AofManager {
  public:
+  // `fsync_executor` (may be null: inline) runs everysec's sync jobs.
   AofManager(FileSystem& fs, Engine& engine, AofSettings settings,
-             std::function<void(const std::string&)> log);
+             std::function<void(const std::string&)> log, Executor* fsync_executor = nullptr);
   ~AofManager();
   AofManager(const AofManager&) = delete;
   AofManager& operator=(const AofManager&) = delete;
@@ -68,7 +72,18 @@ class AofManager {
   // what is buffered, uninstalls the sink.
   Status stop();
 
-  // BGREWRITEAOF (synchronous for now; see above).
+  // BGREWRITEAOF (aof_rewrite.cc): switches appends to a new incr file and
+  // starts the base snapshot, its file I/O on `executor`. Fails if another
+  // snapshot (BGSAVE) observes the dbs. REQUIRES: !rewrite_in_progress().
+  Status start_rewrite(int64_t ctime_s, Executor& executor);
+  enum class RewriteState { kIdle, kRunning, kDone, kFailed };
+  // Walks up to `max_buckets`; when the base is durable swaps the manifest.
+  // kFailed sets `error`; the manifest then still names every needed file.
+  RewriteState step_rewrite(size_t max_buckets, Status* error);
+  // Stops a running rewrite (its temp file is removed).
+  void abort_rewrite();
+  bool rewrite_in_progress() const { return rewrite_ != nullptr; }
+  // The whole rewrite in this call (recovery, CONFIG SET appendonly yes).
   Status rewrite(int64_t ctime_s);
 
   // before_sleep: see AofWriter::flush.
@@ -92,15 +107,25 @@ class AofManager {
  private:
   Status write_base(const AofFileInfo& base, int64_t ctime_s, uint64_t* size_bytes);
   Status open_last_incr();
+  void recount_sizes();
   Status persist_manifest();
   void delete_history();
+  Status swap_manifest();
+
+  struct RewriteJob {
+    std::unique_ptr<Snapshot> snapshot;
+    std::string base_name;
+    int64_t first_new_incr_seq = 0;  // incr files from here on stay
+  };
 
   FileSystem& fs_;
   Engine& engine_;
   AofSettings settings_;
   std::function<void(const std::string&)> log_;
   AofManifest manifest_;
+  Executor* fsync_executor_;
   AofWriter writer_;
+  std::unique_ptr<RewriteJob> rewrite_;
   bool active_ = false;
   uint64_t base_size_ = 0;
   uint64_t incr_done_size_ = 0;  // base + incr files before the open one

@@ -219,6 +219,7 @@ Status Loader::read_aux() {
   std::string key, value;
   AMBER_RETURN_IF_ERROR(read_string(&key, "an AUX field name"));
   AMBER_RETURN_IF_ERROR(read_string(&value, "an AUX field value"));
+  if (options_.observer) options_.observer->on_aux(in_.offset(), key, value);
   result_->aux.emplace_back(std::move(key), std::move(value));
   return {};
 }
@@ -241,6 +242,7 @@ Status Loader::read_function(uint8_t opcode) {
     AMBER_RETURN_IF_ERROR(read_string(&code, "a function library"));
     payload = "#!" + engine + " name=" + name + "\n" + code;
   }
+  if (options_.observer) options_.observer->on_function(in_.offset());
   result_->function_libraries.push_back(std::move(payload));
   return {};
 }
@@ -289,7 +291,9 @@ Status Loader::read_module_aux(uint64_t at) {
     return in_.not_supported(
         at, "the file holds aux data of module '" + module + "', which amber cannot load");
   }
-  return skip_module_value(module, at);
+  AMBER_RETURN_IF_ERROR(skip_module_value(module, at));
+  if (options_.observer) options_.observer->on_module_aux(in_.offset(), module);
+  return {};
 }
 
 Status Loader::read_select_db(uint64_t at) {
@@ -301,6 +305,7 @@ Status Loader::read_select_db(uint64_t at) {
                                      std::to_string(dbs_.size()) + " databases");
   }
   db_index_ = static_cast<size_t>(db);
+  if (options_.observer) options_.observer->on_select_db(in_.offset(), db);
   return {};
 }
 
@@ -322,8 +327,10 @@ Status Loader::refuse_type(uint8_t type, uint64_t at) {
 
 Status Loader::read_key(uint8_t type, uint64_t at, const PendingKey& pending) {
   AMBER_RETURN_IF_ERROR(read_string(&key_, "a key"));
+  if (options_.observer) options_.observer->on_key_start(at, type, key_);
   if (type != static_cast<uint8_t>(rdb::Type::kString)) return refuse_type(type, at);
   AMBER_RETURN_IF_ERROR(read_string(&value_, "the value of key '" + printable_key(key_) + "'"));
+  if (options_.observer) options_.observer->on_key(in_.offset(), pending.expire_ms);
   if (options_.drop_expired && pending.expire_ms != kNoExpire &&
       pending.expire_ms < options_.now_ms) {
     ++result_->keys_expired;
@@ -353,12 +360,16 @@ Status Loader::read_trailer() {
   unsigned char bytes[rdb::kChecksumBytes];
   AMBER_RETURN_IF_ERROR(in_.read(bytes, sizeof(bytes), "the checksum"));
   const uint64_t stored = load_le(bytes, sizeof(bytes));
-  if (!options_.verify_checksum || stored == 0) return {};
+  if (!options_.verify_checksum || stored == 0) {
+    if (options_.observer) options_.observer->on_checksum(in_.offset(), false);
+    return {};
+  }
   if (stored != expected) {
     return in_.corruption(at, "wrong checksum: the file says " + hex64(stored) +
                                   " but its contents hash to " + hex64(expected));
   }
   result_->checksum_verified = true;
+  if (options_.observer) options_.observer->on_checksum(in_.offset(), true);
   return {};
 }
 

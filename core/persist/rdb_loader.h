@@ -26,6 +26,25 @@
 
 namespace amber {
 
+// Sees each record as the loader accepts it, for tools that report on a
+// file record by record (amber-check-rdb). Offsets are where the record
+// ends, as redis-check-rdb prints them. Called on the loading thread.
+class RdbLoadObserver {
+ public:
+  virtual ~RdbLoadObserver() = default;
+  virtual void on_aux(uint64_t /*end_offset*/, std::string_view /*key*/,
+                      std::string_view /*value*/) {}
+  virtual void on_select_db(uint64_t /*end_offset*/, uint64_t /*db*/) {}
+  virtual void on_module_aux(uint64_t /*end_offset*/, std::string_view /*module*/) {}
+  virtual void on_function(uint64_t /*end_offset*/) {}
+  // The key's name was read; its value comes next.
+  virtual void on_key_start(uint64_t /*offset*/, uint8_t /*type*/, std::string_view /*key*/) {}
+  // The key's value was read (it may then be dropped as expired).
+  virtual void on_key(uint64_t /*end_offset*/, int64_t /*expire_ms*/) {}
+  // The trailer was read; `verified` is false when it is 0 or not compared.
+  virtual void on_checksum(uint64_t /*end_offset*/, bool /*verified*/) {}
+};
+
 struct RdbLoadOptions {
   // Keys with an expire time before now_ms are dropped (when drop_expired).
   int64_t now_ms = 0;
@@ -42,6 +61,8 @@ struct RdbLoadOptions {
   // (loading-process-events-interval-bytes).
   std::function<void(uint64_t, uint64_t)> progress;
   uint64_t progress_interval_bytes = 2 * 1024 * 1024;
+  // Optional; not owned.
+  RdbLoadObserver* observer = nullptr;
 };
 
 struct RdbLoadResult {

@@ -51,7 +51,32 @@ struct Snapshot::IoState {
   }
 };
 
-// The RdbWriter's sink: each chunk becomes one append job.
+// The default encoding: RDB through RdbWriter.
+class RdbSnapshotEncoder final : public SnapshotEncoder {
+ public:
+  RdbSnapshotEncoder(RdbSink& sink, const RdbWriteOptions& options)
+      : writer_(sink, options), compression_(options.compression) {}
+  Status write_header() override { return writer_.write_header(); }
+  Status begin_db(int db_index, uint64_t keys, uint64_t keys_with_expire) override {
+    return writer_.begin_db(db_index, keys, keys_with_expire);
+  }
+  Status write_entry(const Entry& entry) override { return writer_.write_entry(entry); }
+  void serialize_entry(std::string* out, const Entry& entry) override {
+    append_rdb_key(out, entry, compression_, &scratch_);
+  }
+  Status write_serialized_keys(std::string_view records, uint64_t keys) override {
+    return writer_.write_serialized_keys(records, keys);
+  }
+  Status finish() override { return writer_.finish(); }
+  uint64_t bytes_written() const override { return writer_.bytes_written(); }
+
+ private:
+  RdbWriter writer_;
+  bool compression_;
+  std::string scratch_;
+};
+
+// The encoder's sink: each chunk becomes one append job.
 class Snapshot::ExecutorSink final : public RdbSink {
  public:
   ExecutorSink(std::shared_ptr<IoState> io, Executor& executor)
@@ -96,6 +121,14 @@ Snapshot::~Snapshot() {
 
 Status Snapshot::start() {
   AMBER_ASSERT(!attached_ && writer_ == nullptr);
+  // One snapshot at a time: the parity bit and the observer are per Db.
+  for (Db* db : dbs_) {
+    if (db->snapshot_running()) {
+      state_ = State::kFailed;
+      error_ = Status::io_error("another snapshot is in progress");
+      return error_;
+    }
+  }
   Status status = fs_.new_writable_file(io_->temp_path, &io_->file);
   if (!status.ok()) {
     state_ = State::kFailed;
@@ -114,7 +147,11 @@ Status Snapshot::start() {
   side_.resize(dbs_.size());
   side_keys_.resize(dbs_.size(), 0);
   sink_ = std::make_unique<ExecutorSink>(io_, executor_);
-  writer_ = std::make_unique<RdbWriter>(*sink_, options_.rdb);
+  if (options_.encoder) {
+    writer_ = options_.encoder(*sink_);
+  } else {
+    writer_ = std::make_unique<RdbSnapshotEncoder>(*sink_, options_.rdb);
+  }
   status = writer_->write_header();
   if (!status.ok()) fail(status);
   return status;
@@ -224,6 +261,7 @@ void Snapshot::finish_walk() {
     return;
   }
   state_ = State::kFinishing;
+  file_size_ = writer_->bytes_written();
   detach();
   executor_.submit([io = io_] {
     if (!io->should_skip()) {
@@ -287,7 +325,7 @@ void Snapshot::before_change(Db& db, const Entry& e) {
   // A db the walk has finished holds only saved entries.
   AMBER_ASSERT(i >= current_db_);
   const size_t before = side_[i].size();
-  append_rdb_key(&side_[i], e, options_.rdb.compression, &scratch_);
+  writer_->serialize_entry(&side_[i], e);
   ++side_keys_[i];
   cow_bytes_ += side_[i].size() - before;
   if (cow_bytes_ > cow_peak_bytes_) cow_peak_bytes_ = cow_bytes_;

@@ -40,6 +40,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,11 +53,34 @@
 
 namespace amber {
 
+// What a snapshot writes, in RdbWriter's call order (header; per non-empty
+// db begin_db then its entries; finish). The default is the RDB file; an
+// AOF base without preamble uses RESP commands (aof_rewrite.h). Bytes go to
+// the sink the factory was given. Engine thread only.
+class SnapshotEncoder {
+ public:
+  SnapshotEncoder() = default;
+  SnapshotEncoder(const SnapshotEncoder&) = delete;
+  SnapshotEncoder& operator=(const SnapshotEncoder&) = delete;
+  virtual ~SnapshotEncoder() = default;
+  virtual Status write_header() = 0;
+  virtual Status begin_db(int db_index, uint64_t keys, uint64_t keys_with_expire) = 0;
+  virtual Status write_entry(const Entry& entry) = 0;
+  // Appends to `out` the bytes write_entry would produce (copy-on-write
+  // side buffers), later handed to write_serialized_keys.
+  virtual void serialize_entry(std::string* out, const Entry& entry) = 0;
+  virtual Status write_serialized_keys(std::string_view records, uint64_t keys) = 0;
+  virtual Status finish() = 0;
+  virtual uint64_t bytes_written() const = 0;
+};
+using SnapshotEncoderFactory = std::function<std::unique_ptr<SnapshotEncoder>(RdbSink& sink)>;
+
 struct SnapshotOptions {
   RdbWriteOptions rdb;
-  std::string dir;         // where the files live
-  std::string temp_name;   // written first (Redis: temp-<pid>.rdb)
-  std::string final_name;  // renamed to at the end (dbfilename)
+  SnapshotEncoderFactory encoder;  // null: RDB written per `rdb`
+  std::string dir;                 // where the files live
+  std::string temp_name;           // written first (Redis: temp-<pid>.rdb)
+  std::string final_name;          // renamed to at the end (dbfilename)
   uint64_t max_in_flight_bytes = 16 * 1024 * 1024;
 };
 
@@ -98,6 +122,8 @@ class Snapshot final : public SnapshotObserver {
   uint64_t cow_bytes() const { return cow_bytes_; }
   uint64_t cow_peak_bytes() const { return cow_peak_bytes_; }
   uint64_t bytes_written() const { return writer_ == nullptr ? 0 : writer_->bytes_written(); }
+  // Bytes of the finished file (valid once kDone).
+  uint64_t file_size() const { return file_size_; }
 
  private:
   struct IoState;
@@ -116,7 +142,7 @@ class Snapshot final : public SnapshotObserver {
   SnapshotOptions options_;
   std::shared_ptr<IoState> io_;
   std::unique_ptr<ExecutorSink> sink_;
-  std::unique_ptr<RdbWriter> writer_;
+  std::unique_ptr<SnapshotEncoder> writer_;
   State state_ = State::kRunning;
   bool attached_ = false;
   Status error_;
@@ -131,8 +157,8 @@ class Snapshot final : public SnapshotObserver {
   std::vector<uint64_t> start_expires_;
   std::vector<std::string> side_;
   std::vector<uint64_t> side_keys_;
-  std::string scratch_;
 
+  uint64_t file_size_ = 0;
   uint64_t keys_total_ = 0;
   uint64_t keys_saved_ = 0;
   uint64_t cow_bytes_ = 0;
