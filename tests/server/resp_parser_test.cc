@@ -20,6 +20,7 @@ struct Outcome {
 };
 
 void feed(RespParser& p, std::string_view bytes) {
+  if (bytes.empty()) return;
   char* dst = p.write_space(bytes.size());
   std::memcpy(dst, bytes.data(), bytes.size());
   p.commit(bytes.size());
