@@ -13,13 +13,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/sds_text.h"
+
 namespace amber::config {
 
-// Redis's sdssplitargs: words separated by blanks; "double quotes" with
-// \n \r \t \b \a \xHH and \<c> escapes; 'single quotes' with \' only. A
-// closing quote must be followed by a blank or the end. nullopt when the
-// quotes are unbalanced.
-std::optional<std::vector<std::string>> split_args(std::string_view line);
+// Word splitting and quoting are sds.c's, shared with the AOF manifest.
+using ::amber::quote;
+using ::amber::split_args;
 
 // Redis's sdssplitlen(value, " "): every single space separates, so empty
 // words are possible; an empty value has no words at all.
@@ -45,10 +45,6 @@ std::optional<double> parse_c_double(std::string_view value);
 
 // "%f" with trailing zeros (and a trailing '.') removed.
 std::string format_trimmed_double(double value);
-
-// Redis's sdscatrepr: the value in double quotes, with \\ \" \n \r \t \a \b
-// escaped and other non-printable bytes as \xHH.
-std::string quote(std::string_view value);
 
 std::string to_lower(std::string_view s);
 

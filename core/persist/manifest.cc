@@ -5,9 +5,12 @@
 // with the same reason.
 #include "core/persist/manifest.h"
 
+#include "core/sds_text.h"
+
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "core/args.h"
 
@@ -22,102 +25,6 @@ bool needs_quoting(std::string_view s) {
     if (std::isspace(u) || !std::isprint(u) || c == '"' || c == '\'' || c == '\\') return true;
   }
   return s.empty();
-}
-
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(u)) {
-          out.push_back(c);
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", u);
-          out += buf;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-// Splits like sdssplitargs: blanks separate words; "..." allows escapes,
-// '...' allows \'; a closing quote must be followed by a blank. False on
-// unbalanced quotes.
-bool split_args(std::string_view line, std::vector<std::string>* out) {
-  size_t i = 0;
-  while (true) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    if (i == line.size()) return true;
-    std::string word;
-    char q = 0;
-    if (line[i] == '"' || line[i] == '\'') q = line[i++];
-    while (true) {
-      if (i == line.size()) {
-        if (q != 0) return false;
-        break;
-      }
-      char c = line[i];
-      if (q == 0) {
-        if (std::isspace(static_cast<unsigned char>(c))) break;
-        word.push_back(c);
-        ++i;
-      } else if (c == q) {
-        ++i;
-        if (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) return false;
-        break;
-      } else if (c == '\\' && i + 1 < line.size()) {
-        char n = line[i + 1];
-        if (q == '"' && n == 'x' && i + 3 < line.size() && hex_value(line[i + 2]) >= 0 &&
-            hex_value(line[i + 3]) >= 0) {
-          word.push_back(static_cast<char>(hex_value(line[i + 2]) * 16 + hex_value(line[i + 3])));
-          i += 4;
-          continue;
-        }
-        if (q == '\'') {
-          word.push_back(n == '\'' ? '\'' : '\\');
-          i += n == '\'' ? 2 : 1;
-          continue;
-        }
-        static constexpr std::string_view kFrom = "nrtba", kTo = "\n\r\t\b\a";
-        size_t k = kFrom.find(n);
-        word.push_back(k == std::string_view::npos ? n : kTo[k]);
-        i += 2;
-      } else {
-        word.push_back(c);
-        ++i;
-      }
-    }
-    out->push_back(std::move(word));
-  }
 }
 
 std::string_view trim(std::string_view s) {
@@ -137,10 +44,11 @@ Status manifest_error(int line_no, std::string_view line, std::string_view reaso
 
 // One non-comment line into `info`; returns the error reason or "".
 std::string parse_line(std::string_view line, AofFileInfo* info) {
-  std::vector<std::string> args;
-  if (!split_args(line, &args) || args.size() < 6 || args.size() % 2 != 0) {
+  std::optional<std::vector<std::string>> words = split_args(line);
+  if (!words || words->size() < 6 || words->size() % 2 != 0) {
     return "Invalid AOF manifest file format";
   }
+  const std::vector<std::string>& args = *words;
   char type = 0;
   for (size_t i = 0; i < args.size(); i += 2) {
     const std::string& value = args[i + 1];

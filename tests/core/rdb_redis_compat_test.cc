@@ -3,7 +3,8 @@
 // files amber writes load into redis-server, read back key by key over a raw
 // socket. Also pins that amber encodes each string exactly as redis-server
 // does, and that a real list key is refused by name. Needs redis-server on
-// PATH (scripts/setup.sh installs it; the test fails without it); each test runs in well under 30 s.
+// PATH (scripts/setup.sh installs it; the test fails without it); each test runs in well under 30
+// s.
 #include <gtest/gtest.h>
 
 #include <chrono>
