@@ -24,32 +24,27 @@ bool Entry::is_shared_integer() const {
 
 bool parse_canonical_int64(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 20) return false;
-  if (s.size() == 1 && s[0] == '0') {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  bool negative = *p == '-';
+  if (negative && ++p == end) return false;
+  if (*p == '0') {  // "0" only: no leading zeros, no "-0"
+    if (s.size() != 1) return false;
     *out = 0;
     return true;
   }
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  if (s[i] < '1' || s[i] > '9') return false;
+  // At most 19 digits fit in uint64_t without overflow checks per digit
+  // (this runs for every bulk length and integer argument).
+  if (end - p > 19) return false;
   uint64_t magnitude = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (c < '0' || c > '9') return false;
-    if (magnitude > (std::numeric_limits<uint64_t>::max() - (c - '0')) / 10) return false;
-    magnitude = magnitude * 10 + static_cast<uint64_t>(c - '0');
+  for (; p < end; ++p) {
+    unsigned digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+    if (digit > 9) return false;
+    magnitude = magnitude * 10 + digit;
   }
-  if (negative) {
-    if (magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1) return false;
-    *out = static_cast<int64_t>(0 - magnitude);
-  } else {
-    if (magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
-    *out = static_cast<int64_t>(magnitude);
-  }
+  constexpr uint64_t kMaxPositive = std::numeric_limits<int64_t>::max();
+  if (magnitude > kMaxPositive + (negative ? 1 : 0)) return false;
+  *out = negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
   return true;
 }
 

@@ -58,8 +58,14 @@ Entry* store(CommandContext& ctx, std::string_view key, std::string_view value, 
 
 Entry* store_encoded(CommandContext& ctx, std::string_view key, std::string_view value,
                      Encoding encoding, bool keep_ttl) {
+  Entry* current = ctx.engine.lookup_write(ctx.session.db, key, ctx.now_ms);
+  return store_over(ctx, current, key, value, encoding, keep_ttl);
+}
+
+Entry* store_over(CommandContext& ctx, Entry* current, std::string_view key, std::string_view value,
+                  Encoding encoding, bool keep_ttl) {
   Db& db = ctx.db();
-  Entry* e = ctx.engine.lookup_write(ctx.session.db, key, ctx.now_ms);
+  Entry* e = current;
   if (e != nullptr && e->value_type() != ValueType::kString) {
     // Another type's value is an object the string path cannot reuse.
     int64_t expire_ms = e->expire_ms;

@@ -33,6 +33,11 @@ Entry* store(CommandContext& ctx, std::string_view key, std::string_view value,
 // SETRANGE "raw").
 Entry* store_encoded(CommandContext& ctx, std::string_view key, std::string_view value,
                      Encoding encoding, bool keep_ttl);
+// The same when the caller already holds `current`, the result of its own
+// lookup_write of `key` (null if absent): saves a second hash lookup on the
+// hot read-modify-write paths (INCR).
+Entry* store_over(CommandContext& ctx, Entry* current, std::string_view key, std::string_view value,
+                  Encoding encoding, bool keep_ttl);
 
 // Redis's checkStringLength: false (and the proto-max-bulk-len error) if a
 // string of `size` + `append` bytes would be too long.

@@ -6,11 +6,13 @@
 // always canonical). INCRBYFLOAT stores the formatted result as a freshly
 // created string, "embstr" or "raw" even when it looks like an integer, as
 // Redis does; its text is long double arithmetic printed with "%.17Lf".
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
 
 #include "core/args.h"
+#include "core/assert.h"
 #include "core/commands/string_commands.h"
 #include "core/engine.h"
 #include "core/errors.h"
@@ -41,7 +43,10 @@ void incr_decr(CommandContext& ctx, int64_t incr) {
     return;
   }
   value += incr;
-  store_encoded(ctx, key, std::to_string(value), Encoding::kInt, /*keep_ttl=*/true);
+  char text[24];  // an int64 in decimal, sign included
+  auto [end, ec] = std::to_chars(text, text + sizeof(text), value);
+  AMBER_ASSERT(ec == std::errc());
+  store_over(ctx, e, key, std::string_view(text, end - text), Encoding::kInt, /*keep_ttl=*/true);
   ctx.engine.add_dirty(1);
   ctx.reply.integer(value);
 }

@@ -4,6 +4,7 @@
 #include "core/args.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <cmath>
 #include <limits>
@@ -44,6 +45,16 @@ TEST(ParseInt64, RefusesOverflow) {
   EXPECT_FALSE(int64_ok("18446744073709551616"));  // 20 digits, past uint64 too
   EXPECT_FALSE(int64_ok("99999999999999999999"));
   EXPECT_FALSE(int64_ok("123456789012345678901"));  // 21 characters
+}
+
+RC_GTEST_PROP(ParseInt64, ReadsBackEveryInt64ItsDecimalTextAndRefusesItWithALeadingZero,
+              (int64_t value)) {
+  std::string text = std::to_string(value);
+  int64_t parsed = 0;
+  RC_ASSERT(parse_int64(text, &parsed));
+  RC_ASSERT(parsed == value);
+  std::string padded = value < 0 ? "-0" + text.substr(1) : "0" + text;
+  RC_ASSERT(!int64_ok(padded));
 }
 
 TEST(ParseDouble, AcceptsWhatStrtodReadsWhole) {
