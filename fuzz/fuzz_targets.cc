@@ -8,7 +8,7 @@ std::span<const FuzzTarget> all_targets() {
   static constexpr FuzzTarget kTargets[] = {
       {"resp_parser", fuzz_resp_parser}, {"config", fuzz_config},
       {"rdb_loader", fuzz_rdb_loader},   {"engine", fuzz_engine},
-      {"manifest", fuzz_manifest},
+      {"manifest", fuzz_manifest},       {"aof_loader", fuzz_aof_loader},
   };
   return kTargets;
 }

@@ -5,6 +5,9 @@
 #    on a unix socket in a temp dir, never a fixed port): strings of every
 #    encoding, expires, several databases, LZF on and off, checksum off,
 #    types amber refuses, functions; nothing is downloaded;
+#  - aof_loader: a flags byte (bit 0 last file, bit 1 aof-load-truncated)
+#    then an AOF file redis-server 7.0 wrote: RDB-preamble and RESP bases,
+#    an incr file with SELECT, MULTI/EXEC and expires, and torn copies;
 #  - resp_parser: request streams (multibulk, inline, pipelined, hostile
 #    headers) behind the target's 9-byte prefix (limits, chunking seed);
 #  - config: redis.conf without comments, plus small configs of each syntax;
@@ -21,7 +24,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-mkdir -p "$out"/{rdb_loader,resp_parser,config,engine,manifest}
+mkdir -p "$out"/{rdb_loader,resp_parser,config,engine,manifest,aof_loader}
 
 # --- rdb_loader: files saved by redis-server 7.0 ---------------------------
 sock="$tmp/redis.sock"
@@ -71,6 +74,7 @@ redis.register_function('f', function() return 1 end)"
 cli SET k v
 save_as function
 # manifest: the one redis-server writes when AOF is turned on, then after a rewrite.
+cli FUNCTION FLUSH  # amber has no functions: the AOF seeds must load
 cli CONFIG SET appendonly yes
 for _ in $(seq 100); do
   [[ -f "$tmp/appendonlydir/appendonly.aof.manifest" ]] && break
@@ -81,6 +85,28 @@ cp "$tmp/appendonlydir/appendonly.aof.manifest" "$out/manifest/redis_initial"
 cli BGREWRITEAOF
 sleep 2
 cp "$tmp/appendonlydir/appendonly.aof.manifest" "$out/manifest/redis_rewritten"
+# aof_loader: the base of that rewrite (RDB preamble), then an incr file.
+aof_seed() {  # name flags file
+  { printf "\\x$2"; cat "$3"; } >"$out/aof_loader/$1"
+}
+aof_seed redis_base_preamble 00 "$(ls "$tmp"/appendonlydir/*.base.rdb)"
+cli SET k v EX 1000
+cli INCRBY counter 5
+cli -n 2 SET other "$(printf 'a\r\nb')"
+cli -n 2 RENAME other renamed
+printf 'MULTI\nSET t1 a\nINCR t2\nEXEC\n' | redis-cli -s "$sock" >/dev/null
+cli EXPIRE counter 50
+cli DEL k
+sleep 1.2  # everysec: the incr file holds every command now
+incr=$(ls "$tmp"/appendonlydir/*.incr.aof | tail -1)
+aof_seed redis_incr 03 "$incr"
+head -c -7 "$incr" >"$tmp/torn.aof"
+aof_seed redis_incr_torn_allowed 03 "$tmp/torn.aof"
+aof_seed redis_incr_torn_refused 01 "$tmp/torn.aof"
+cli CONFIG SET aof-use-rdb-preamble no
+cli BGREWRITEAOF
+sleep 2
+aof_seed redis_base_resp 00 "$(ls "$tmp"/appendonlydir/*.base.aof)"
 cli SHUTDOWN NOSAVE || true
 wait "$server_pid" 2>/dev/null || true
 server_pid=""
