@@ -40,13 +40,18 @@ Db::Db(uint64_t hash_seed) : dict_(hash_seed) {}
 Db::~Db() { clear(); }
 
 Entry* Db::insert(std::string_view key, std::string_view value, Encoding encoding) {
+  return insert(key, value, encoding, dict_.hash(key));
+}
+
+Entry* Db::insert(std::string_view key, std::string_view value, Encoding encoding,
+                  uint64_t key_hash) {
   AMBER_ASSERT(value.size() <= UINT32_MAX);
   Entry* e = allocate(key, value.size());
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
   e->value_len = static_cast<uint32_t>(value.size());
   e->encoding = static_cast<uint32_t>(encoding);
   mark_saved(e);  // created after the snapshot started: not part of it
-  dict_.insert(e);
+  dict_.insert(e, key_hash);
   return e;
 }
 

@@ -46,6 +46,14 @@ class Db {
 
   // Adds a new key with a string value and no expire. REQUIRES: key absent.
   Entry* insert(std::string_view key, std::string_view value, Encoding encoding);
+  // Sizes the table for `n` keys at once (see Dict::reserve).
+  void reserve(size_t n) { dict_.reserve(n); }
+  // Bulk loading: hash a batch of keys, prefetch their buckets, then find /
+  // insert each with its hash (see Dict).
+  uint64_t key_hash(std::string_view key) const { return dict_.hash(key); }
+  void prefetch(uint64_t key_hash) const { dict_.prefetch(key_hash); }
+  Entry* find(std::string_view key, uint64_t key_hash) { return dict_.find(key, key_hash); }
+  Entry* insert(std::string_view key, std::string_view value, Encoding encoding, uint64_t key_hash);
   // Replaces the string value of `e`; keeps its expire. May move the entry:
   // use the returned pointer from then on.
   Entry* replace_value(Entry* e, std::string_view value, Encoding encoding);

@@ -54,8 +54,12 @@ uint64_t Dict::hash(std::string_view key) const {
 
 Entry** Dict::find_link(std::string_view key) {
   if (size_ == 0) return nullptr;
+  return find_link(key, hash(key));
+}
+
+Entry** Dict::find_link(std::string_view key, uint64_t h) {
+  if (size_ == 0) return nullptr;
   if (rehashing()) rehash_step(1);
-  uint64_t h = hash(key);
   for (int t = 0; t <= 1; ++t) {
     Table& table = table_[t];
     if (table.empty()) continue;
@@ -74,11 +78,24 @@ Entry* Dict::find(std::string_view key) {
   return link ? *link : nullptr;
 }
 
-void Dict::insert(Entry* e) {
+Entry* Dict::find(std::string_view key, uint64_t key_hash) {
+  Entry** link = find_link(key, key_hash);
+  return link ? *link : nullptr;
+}
+
+void Dict::prefetch(uint64_t key_hash) const {
+  for (const Table& table : table_) {
+    if (!table.empty()) __builtin_prefetch(&table[key_hash & (table.size() - 1)]);
+  }
+}
+
+void Dict::insert(Entry* e) { insert(e, hash(e->key())); }
+
+void Dict::insert(Entry* e, uint64_t key_hash) {
   maybe_expand();
   if (rehashing()) rehash_step(1);
   Table& table = rehashing() ? table_[1] : table_[0];
-  size_t index = hash(e->key()) & (table.size() - 1);
+  size_t index = key_hash & (table.size() - 1);
   e->next = table[index];
   table[index] = e;
   ++size_;
@@ -116,6 +133,16 @@ void Dict::maybe_expand() {
   }
   if (rehashing()) return;
   if (size_ >= table_[0].size()) start_resize(std::bit_ceil(size_ + 1));
+}
+
+void Dict::reserve(size_t n) {
+  if (rehashing() || n <= table_[0].size()) return;
+  size_t buckets = std::bit_ceil(std::max(n, kInitialBuckets));
+  if (size_ == 0) {
+    table_[0].assign(buckets, nullptr);
+  } else {
+    start_resize(buckets);
+  }
 }
 
 void Dict::maybe_shrink() {

@@ -38,6 +38,12 @@ class Dict {
   Entry** find_link(std::string_view key);
   // REQUIRES: no entry with e->key() is present.
   void insert(Entry* e);
+  // The same with the key's hash (hash(key)) already computed: bulk loads
+  // hash a batch of keys, prefetch their buckets, then insert them.
+  Entry* find(std::string_view key, uint64_t key_hash);
+  void insert(Entry* e, uint64_t key_hash);
+  // Starts loading the bucket of `key_hash` into the cache.
+  void prefetch(uint64_t key_hash) const;
   // Unlinks and returns the entry with `key`, or nullptr. Does not free it.
   Entry* remove(std::string_view key);
   // Unlinks every entry and calls `dispose` on each.
@@ -58,6 +64,11 @@ class Dict {
   // Moves up to `buckets` buckets of an in-progress rehash. Returns true if
   // more work remains.
   bool rehash_step(size_t buckets);
+  // Makes room for `n` entries without growing step by step (Redis's
+  // dictExpand, used with an RDB's RESIZEDB hint): an empty table is sized
+  // at once, a non-empty one starts an incremental resize. No-op while a
+  // rehash runs or if the table is already large enough.
+  void reserve(size_t n);
   // Starts shrinking if the table is less than 10% full (Redis's
   // HASHTABLE_MIN_FILL); the host calls this from its periodic step.
   void maybe_shrink();
@@ -67,6 +78,7 @@ class Dict {
  private:
   using Table = std::vector<Entry*>;
 
+  Entry** find_link(std::string_view key, uint64_t key_hash);
   void maybe_expand();
   void start_resize(size_t buckets);
   void finish_rehash_if_done();

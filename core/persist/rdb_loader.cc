@@ -20,6 +20,7 @@ extern "C" {
 #include "core/entry.h"
 #include "core/persist/rdb_format.h"
 #include "core/persist/rdb_input.h"
+#include "core/persist/rdb_key_batch.h"
 
 namespace amber {
 namespace {
@@ -60,17 +61,30 @@ class Loader {
  public:
   Loader(RdbInput& in, std::span<Db* const> dbs, const RdbLoadOptions& options,
          RdbLoadResult* result)
-      : in_(in), dbs_(dbs), options_(options), result_(result) {}
+      : in_(in),
+        dbs_(dbs),
+        options_(options),
+        result_(result),
+        batch_([this](uint64_t at, std::string_view key, size_t db) {
+          return in_.corruption(
+              at, "duplicated key '" + printable_key(key) + "' in db " + std::to_string(db));
+        }) {}
 
-  Status run();
+  // The whole file; on an error, the first one in file order.
+  Status run() {
+    Status status = read_all();
+    Status flushed = batch_.flush(&result_->keys_loaded);
+    return flushed.ok() ? status : flushed;
+  }
 
  private:
+  Status read_all();
   Status read_header();
-  Status read_length(uint64_t* length, bool* encoded, std::string_view what);
-  Status read_plain_length(uint64_t* length, std::string_view what);
-  Status read_string(std::string* out, std::string_view what);
+  Status read_length(uint64_t* length, bool* encoded, const ReadWhat& what);
+  Status read_plain_length(uint64_t* length, const ReadWhat& what);
+  Status read_string(std::string* out, const ReadWhat& what);
   Status read_integer_string(uint8_t encoding, std::string* out);
-  Status read_lzf_string(std::string* out, std::string_view what, uint64_t at);
+  Status read_lzf_string(std::string* out, const ReadWhat& what, uint64_t at);
   Status read_aux();
   Status read_function(uint8_t opcode);
   Status read_module_aux(uint64_t at);
@@ -79,6 +93,7 @@ class Loader {
   Status read_key(uint8_t type, uint64_t at, const PendingKey& pending);
   Status refuse_type(uint8_t type, uint64_t at);
   Status read_trailer();
+  Status read_resize_db();
 
   RdbInput& in_;
   std::span<Db* const> dbs_;
@@ -89,6 +104,7 @@ class Loader {
   std::string key_;
   std::string value_;
   std::string scratch_;
+  RdbKeyBatch batch_;
 };
 
 Status Loader::read_header() {
@@ -115,7 +131,7 @@ Status Loader::read_header() {
   return {};
 }
 
-Status Loader::read_length(uint64_t* length, bool* encoded, std::string_view what) {
+Status Loader::read_length(uint64_t* length, bool* encoded, const ReadWhat& what) {
   const uint64_t at = in_.offset();
   uint8_t first;
   AMBER_RETURN_IF_ERROR(in_.read_u8(&first, what));
@@ -138,18 +154,18 @@ Status Loader::read_length(uint64_t* length, bool* encoded, std::string_view wha
     for (size_t i = 0; i < n; ++i) v = (v << 8) | bytes[i];
     *length = v;
   } else {
-    return in_.corruption(at, "unknown length encoding (first byte " + std::to_string(first) +
-                                  ") of " + std::string(what));
+    return in_.corruption(
+        at, "unknown length encoding (first byte " + std::to_string(first) + ") of " + what.str());
   }
   return {};
 }
 
-Status Loader::read_plain_length(uint64_t* length, std::string_view what) {
+Status Loader::read_plain_length(uint64_t* length, const ReadWhat& what) {
   const uint64_t at = in_.offset();
   bool encoded;
   AMBER_RETURN_IF_ERROR(read_length(length, &encoded, what));
   if (encoded)
-    return in_.corruption(at, "string encoding found where " + std::string(what) + " was expected");
+    return in_.corruption(at, "string encoding found where " + what.str() + " was expected");
   return {};
 }
 
@@ -172,13 +188,12 @@ Status Loader::read_integer_string(uint8_t encoding, std::string* out) {
   return {};
 }
 
-Status Loader::read_lzf_string(std::string* out, std::string_view what, uint64_t at) {
+Status Loader::read_lzf_string(std::string* out, const ReadWhat& what, uint64_t at) {
   uint64_t compressed_len, len;
   AMBER_RETURN_IF_ERROR(
       read_plain_length(&compressed_len, "the compressed length of an LZF string"));
   AMBER_RETURN_IF_ERROR(read_plain_length(&len, "the length of an LZF string"));
-  AMBER_RETURN_IF_ERROR(
-      in_.check_declared(at, compressed_len, "LZF-compressed " + std::string(what)));
+  AMBER_RETURN_IF_ERROR(in_.check_declared(at, compressed_len, what.prefixed("LZF-compressed ")));
   if (len > compressed_len * kMaxLzfExpansion) {
     return in_.corruption(at, "LZF string declares " + std::to_string(len) + " bytes, more than " +
                                   std::to_string(compressed_len) + " compressed bytes can hold");
@@ -188,15 +203,15 @@ Status Loader::read_lzf_string(std::string* out, std::string_view what, uint64_t
         at, "string of " + std::to_string(len) + " bytes is larger than amber's 4 GiB limit");
   }
   AMBER_RETURN_IF_ERROR(
-      in_.read_string(&scratch_, compressed_len, "LZF-compressed " + std::string(what)));
+      in_.read_string(&scratch_, compressed_len, what.prefixed("LZF-compressed ")));
   out->resize(static_cast<size_t>(len));
   unsigned int got = lzf_decompress(scratch_.data(), static_cast<unsigned int>(scratch_.size()),
                                     out->data(), static_cast<unsigned int>(len));
-  if (got != len) return in_.corruption(at, "invalid LZF compressed " + std::string(what));
+  if (got != len) return in_.corruption(at, "invalid LZF compressed " + what.str());
   return {};
 }
 
-Status Loader::read_string(std::string* out, std::string_view what) {
+Status Loader::read_string(std::string* out, const ReadWhat& what) {
   const uint64_t at = in_.offset();
   uint64_t length;
   bool encoded;
@@ -205,10 +220,10 @@ Status Loader::read_string(std::string* out, std::string_view what) {
     if (length <= rdb::kEncInt32) return read_integer_string(static_cast<uint8_t>(length), out);
     if (length == rdb::kEncLzf) return read_lzf_string(out, what, at);
     return in_.corruption(
-        at, "unknown string encoding " + std::to_string(length) + " of " + std::string(what));
+        at, "unknown string encoding " + std::to_string(length) + " of " + what.str());
   }
   if (length > UINT32_MAX && length <= in_.remaining()) {
-    return in_.not_supported(at, std::string(what) + " of " + std::to_string(length) +
+    return in_.not_supported(at, what.str() + " of " + std::to_string(length) +
                                      " bytes is larger than amber's 4 GiB limit");
   }
   AMBER_RETURN_IF_ERROR(in_.check_declared(at, length, what));
@@ -329,27 +344,36 @@ Status Loader::read_key(uint8_t type, uint64_t at, const PendingKey& pending) {
   AMBER_RETURN_IF_ERROR(read_string(&key_, "a key"));
   if (options_.observer) options_.observer->on_key_start(at, type, key_);
   if (type != static_cast<uint8_t>(rdb::Type::kString)) return refuse_type(type, at);
-  AMBER_RETURN_IF_ERROR(read_string(&value_, "the value of key '" + printable_key(key_) + "'"));
+  AMBER_RETURN_IF_ERROR(read_string(&value_, ReadWhat("the value of key", key_)));
   if (options_.observer) options_.observer->on_key(in_.offset(), pending.expire_ms);
   if (options_.drop_expired && pending.expire_ms != kNoExpire &&
       pending.expire_ms < options_.now_ms) {
     ++result_->keys_expired;
     return {};
   }
-  Db& db = *dbs_[db_index_];
-  if (db.find(key_) != nullptr) {
-    return in_.corruption(
-        at, "duplicated key '" + printable_key(key_) + "' in db " + std::to_string(db_index_));
-  }
-  Entry* e = db.insert(key_, value_, encoding_for_new_string(value_));
-  if (pending.expire_ms != kNoExpire) db.set_expire(e, pending.expire_ms);
   int64_t lru = options_.lru_clock;
   if (pending.idle_s >= 0) {
     lru -= pending.idle_s;
     if (lru < 0) lru = (options_.lru_clock + (kLruClockMax / 2)) % kLruClockMax;
   }
-  e->lru = static_cast<uint32_t>(lru) & kLruClockMax;
-  ++result_->keys_loaded;
+  if (batch_.add(*dbs_[db_index_], db_index_, key_, value_, pending.expire_ms,
+                 static_cast<uint32_t>(lru) & kLruClockMax, at)) {
+    return batch_.flush(&result_->keys_loaded);
+  }
+  return {};
+}
+
+// RESIZEDB: a sizing hint. The table is sized for the announced keys up
+// front, so that it does not double and rehash its way through the load;
+// a hint is believed only as far as the rest of the file could hold that
+// many keys (each takes at least a type, a key and a value byte).
+Status Loader::read_resize_db() {
+  constexpr uint64_t kMinKeyBytes = 3;
+  uint64_t keys, expires;
+  AMBER_RETURN_IF_ERROR(read_plain_length(&keys, "a RESIZEDB key count"));
+  AMBER_RETURN_IF_ERROR(read_plain_length(&expires, "a RESIZEDB expire count"));
+  uint64_t plausible = std::min(keys, in_.remaining() / kMinKeyBytes);
+  dbs_[db_index_]->reserve(static_cast<size_t>(plausible));
   return {};
 }
 
@@ -373,7 +397,7 @@ Status Loader::read_trailer() {
   return {};
 }
 
-Status Loader::run() {
+Status Loader::read_all() {
   AMBER_RETURN_IF_ERROR(read_header());
   PendingKey pending;
   for (;;) {
@@ -399,15 +423,15 @@ Status Loader::run() {
         pending.idle_s = ignored > INT32_MAX ? INT32_MAX : static_cast<int64_t>(ignored);
         continue;
       case rdb::kOpEof:
+        AMBER_RETURN_IF_ERROR(batch_.flush(&result_->keys_loaded));
         AMBER_RETURN_IF_ERROR(read_trailer());
         result_->bytes_consumed = in_.offset();
         return {};
       case rdb::kOpSelectDb:
         AMBER_RETURN_IF_ERROR(read_select_db(at));
         continue;
-      case rdb::kOpResizeDb:  // a sizing hint only
-        AMBER_RETURN_IF_ERROR(read_plain_length(&ignored, "a RESIZEDB key count"));
-        AMBER_RETURN_IF_ERROR(read_plain_length(&ignored, "a RESIZEDB expire count"));
+      case rdb::kOpResizeDb:
+        AMBER_RETURN_IF_ERROR(read_resize_db());
         continue;
       case rdb::kOpAux:
         AMBER_RETURN_IF_ERROR(read_aux());

@@ -34,6 +34,40 @@ TEST(Dict, InsertFindRemoveAcrossGrowth) {
   EXPECT_EQ(full_scan(db).size(), 5000u);
 }
 
+TEST(Dict, ReserveSizesAnEmptyTableAtOnce) {
+  Db db(3);
+  db.reserve(5000);
+  EXPECT_EQ(db.dict().bucket_count(), 8192u);
+  EXPECT_FALSE(db.dict().rehashing());
+  for (int i = 0; i < 5000; ++i) db.insert("k" + std::to_string(i), "v", Encoding::kEmbstr);
+  EXPECT_EQ(db.dict().bucket_count(), 8192u);  // no growth during the fill
+}
+
+TEST(Dict, ReserveOnAFilledTableResizesIncrementallyAndLosesNothing) {
+  Db db(5);
+  for (int i = 0; i < 100; ++i) db.insert("k" + std::to_string(i), "v", Encoding::kEmbstr);
+  db.reserve(10000);
+  EXPECT_TRUE(db.dict().rehashing());
+  for (int i = 0; i < 100; ++i) ASSERT_NE(db.find("k" + std::to_string(i)), nullptr) << i;
+  EXPECT_EQ(full_scan(db).size(), 100u);
+}
+
+TEST(Dict, FindAndInsertWithAPrecomputedHashAgreeWithThePlainOnes) {
+  Db db(11);
+  for (int i = 0; i < 1000; ++i) {
+    std::string key = "k" + std::to_string(i);
+    uint64_t h = db.key_hash(key);
+    db.prefetch(h);
+    ASSERT_EQ(db.find(key, h), nullptr);
+    db.insert(key, "v", Encoding::kEmbstr, h);
+  }
+  for (int i = 0; i < 1000; ++i) {
+    std::string key = "k" + std::to_string(i);
+    ASSERT_NE(db.find(key), nullptr) << i;
+    ASSERT_EQ(db.find(key), db.find(key, db.key_hash(key))) << i;
+  }
+}
+
 TEST(Dict, ShrinksWhenMostlyEmpty) {
   Db db(7);
   for (int i = 0; i < 4096; ++i) db.insert("k" + std::to_string(i), "v", Encoding::kEmbstr);

@@ -199,6 +199,47 @@ TEST(RdbCorrupt, DuplicatedKeyIsRefused) {
   EXPECT_NE(s.message().find("duplicated key 'k' in db 0"), std::string::npos);
 }
 
+TEST(RdbCorrupt, DuplicateFarApartInOneBatchOrAcrossBatchesIsRefusedAtItsOffset) {
+  // Keys are inserted a batch at a time; the error must still name the
+  // second occurrence and its offset, wherever the batches break.
+  for (int first : {0, 5, 31, 32, 33}) {
+    for (int gap : {1, 20, 40}) {
+      std::string body = "\xFE\x00"s;
+      size_t dup_at = 0;
+      for (int i = 0; i < 80; ++i) {
+        std::string key = i == first + gap ? "k" + std::to_string(first) : "k" + std::to_string(i);
+        if (i == first + gap) dup_at = std::string("REDIS0010").size() + body.size();
+        body += "\x00"s + str(key) + str("v");
+      }
+      TestDbs dbs;
+      Status s = load(make_file(10, body), dbs);
+      ASSERT_TRUE(s.is_corruption()) << first << "+" << gap << ": " << s.to_string();
+      EXPECT_NE(s.message().find("duplicated key 'k" + std::to_string(first) +
+                                 "' in db 0 at offset " + std::to_string(dup_at)),
+                std::string::npos)
+          << s.to_string();
+    }
+  }
+}
+
+TEST(RdbCorrupt, ADuplicateBeforeATornTailIsTheErrorReported) {
+  std::string key = "\x00"s + str("k") + str("v");
+  std::string file = make_file(10, "\xFE\x00"s + key + key + "\x00"s + str("other"));
+  file.resize(file.size() - 9);  // cut inside the last key's value, trailer gone
+  TestDbs dbs;
+  Status s = load(file, dbs);
+  EXPECT_NE(s.message().find("duplicated key 'k'"), std::string::npos) << s.to_string();
+}
+
+TEST(RdbLoad, ResizeDbHintSizesTheTableBeforeTheKeys) {
+  std::string body = "\xFE\x00\xFB"s + "\x80\x00\x00\x10\x00"s + "\x00"s;  // 4096 keys, 0 expires
+  for (int i = 0; i < 4096; ++i) body += "\x00"s + str("k" + std::to_string(i)) + str("v");
+  TestDbs dbs;
+  ASSERT_TRUE(load(make_file(10, body), dbs).ok());
+  EXPECT_EQ(dbs.db(0).size(), 4096u);
+  EXPECT_EQ(dbs.db(0).dict().bucket_count(), 4096u);  // sized once, never doubled past it
+}
+
 TEST(RdbOldFormats, Version3WithoutChecksumAndSecondsExpireLoads) {
   // EXPIRETIME (seconds, 4 bytes LE) then a string key; version 3 has no trailer.
   std::string body =
