@@ -8,7 +8,8 @@ std::span<const FuzzTarget> all_targets() {
   static constexpr FuzzTarget kTargets[] = {
       {"resp_parser", fuzz_resp_parser}, {"config", fuzz_config},
       {"rdb_loader", fuzz_rdb_loader},   {"engine", fuzz_engine},
-      {"manifest", fuzz_manifest},       {"aof_loader", fuzz_aof_loader},
+      {"manifest", fuzz_manifest},       {"nvm_log", fuzz_nvm_log},
+      {"nvm_store", fuzz_nvm_store},     {"aof_loader", fuzz_aof_loader},
   };
   return kTargets;
 }

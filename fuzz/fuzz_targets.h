@@ -19,6 +19,8 @@ int fuzz_config(const uint8_t* data, size_t size);
 int fuzz_rdb_loader(const uint8_t* data, size_t size);
 int fuzz_engine(const uint8_t* data, size_t size);
 int fuzz_manifest(const uint8_t* data, size_t size);
+int fuzz_nvm_log(const uint8_t* data, size_t size);
+int fuzz_nvm_store(const uint8_t* data, size_t size);
 int fuzz_aof_loader(const uint8_t* data, size_t size);
 
 struct FuzzTarget {

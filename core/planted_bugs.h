@@ -1,0 +1,29 @@
+// PlantedBugs: test-only switches that plant the classic durability bugs in
+// the real persistence code, so that the simulator (sim/) and its tests can
+// prove they catch each one. The switches are handed in (AofSettings, a
+// parameter), never global; the code that reads them is compiled only when
+// AMBER_PLANTED_BUGS is defined, which the top-level CMakeLists does in test
+// builds (AMBER_TESTS=ON) only — a release build cannot contain a planted bug.
+//
+// Every switch defaults to off; a null `const PlantedBugs*` means none.
+#pragma once
+
+namespace amber {
+
+struct PlantedBugs {
+  // appendfsync always: the batch's bytes are written but not fsynced
+  // before the replies leave (AofWriter::flush).
+  bool skip_fsync_before_ack = false;
+  // write_file_atomically renames without syncing the directory, so the new
+  // name (manifest, base) may vanish in a power failure.
+  bool skip_dir_fsync_after_rename = false;
+  // appendfsync always: the group commit's fsync runs at the start of the
+  // *next* flush, after this batch's replies were sent.
+  bool ack_before_group_commit = false;
+  // A failed fsync is treated as success and the writer stays healthy.
+  bool trust_failed_fsync = false;
+  // NVM mode: a log record is acknowledged without Region::persist.
+  bool skip_nvm_persist = false;
+};
+
+}  // namespace amber

@@ -1,0 +1,103 @@
+// EmulatedRegion: a Region that emulates persistent memory on any machine and
+// produces the crash images the tests and the simulator check recovery on.
+//
+// The durable image is a file mapped with Boost.Interprocess (or, for tests,
+// an in-memory buffer). The program works on a volatile copy: base() points
+// into it, so stores never reach the image by themselves. flush() snapshots
+// the covered 64-byte cache lines, drain() writes those snapshots to the image
+// — so killing the process at any instant is an exact power failure: the
+// image holds exactly what was persisted.
+//
+// Crash model (what a crash image may contain): every line that was drained
+// holds its flushed bytes; every other line whose volatile bytes differ from
+// the image ("dirty") independently did or did not reach the media — as a
+// whole line, or per 8-byte word at word granularity (the failure-atomic
+// unit). A dirty line that reached the media holds its current volatile
+// bytes. (A line flushed and then stored to again before the drain could in
+// reality hold the flushed snapshot; the images do not include that middle
+// state.) With an eviction seed, drain() also writes back random dirty lines
+// early, as a cache evicting them would.
+//
+// Threads: one thread at a time. Not for production durability: the copy to
+// the image is a memcpy, and the file is never msync'ed (a killed process
+// keeps its page cache; a power failure of the host is out of scope).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/io/random.h"
+#include "nvm/region.h"
+
+namespace amber::nvm {
+
+enum class CrashGranularity { kLine, kWord };
+
+class EmulatedRegion final : public Region {
+ public:
+  // Maps `path` as the durable image, creating it zero-filled with
+  // `size_bytes` if missing. REQUIRES: size_bytes is a multiple of 64 (or 0
+  // for an existing file, which then must have such a size).
+  static Status open_file(const std::string& path, size_t size_bytes,
+                          std::unique_ptr<EmulatedRegion>* region);
+  // An in-memory image (e.g. a crash image) as the durable media.
+  // REQUIRES: image.size() is a non-zero multiple of 64.
+  static std::unique_ptr<EmulatedRegion> from_image(std::string image);
+  ~EmulatedRegion() override;
+
+  char* base() override { return volatile_; }
+  size_t size_bytes() const override { return size_bytes_; }
+  bool is_pmem() const override { return true; }
+  void flush(const void* ptr, size_t len) override;
+  void drain() override;
+  Status health() const override { return Status(); }
+
+  // --- Crash injection (tests and simulator) ---
+
+  // Called at the start of every drain(), before the flushed lines reach the
+  // image: the points at which a test takes crash images.
+  void set_drain_hook(std::function<void()> hook) { drain_hook_ = std::move(hook); }
+  const std::function<void()>& drain_hook() const { return drain_hook_; }
+  // From now on each drain() also writes back each dirty line with
+  // probability per_mille / 1000, chosen by a generator seeded with `seed`.
+  void set_eviction(uint64_t seed, uint32_t per_mille);
+
+  // The durable bytes as they are now.
+  const char* image() const { return image_; }
+  std::string image_copy() const { return std::string(image_, size_bytes_); }
+  // Indexes of the lines (kLine) or 8-byte words (kWord) whose volatile
+  // bytes differ from the image, ascending.
+  std::vector<size_t> dirty_units(CrashGranularity granularity) const;
+  // The image after a crash in which exactly the dirty units `units[i]` with
+  // reached[i] set reached the media. REQUIRES: units from dirty_units().
+  std::string crash_image(CrashGranularity granularity, const std::vector<size_t>& units,
+                          const std::vector<bool>& reached) const;
+  // A crash image where each dirty unit reached the media with probability
+  // 1/2, chosen by `seed`.
+  std::string crash_image(uint64_t seed, CrashGranularity granularity) const;
+
+ private:
+  struct FileMapping;
+  EmulatedRegion(size_t size_bytes, char* image, std::unique_ptr<FileMapping> file,
+                 std::string owned_image);
+  static size_t unit_bytes(CrashGranularity granularity) {
+    return granularity == CrashGranularity::kLine ? kCacheLineBytes : 8;
+  }
+  void evict_some();
+
+  size_t size_bytes_;
+  std::unique_ptr<FileMapping> file_;  // null for an in-memory image
+  std::string owned_image_;            // the in-memory image
+  char* image_;                        // the durable bytes
+  char* volatile_;                     // what the program reads and writes
+  // Flushed lines and their bytes at flush time, waiting for drain().
+  std::vector<std::pair<size_t, std::string>> pending_;
+  std::function<void()> drain_hook_;
+  std::unique_ptr<SeededRandom> eviction_random_;
+  uint32_t eviction_per_mille_ = 0;
+};
+
+}  // namespace amber::nvm

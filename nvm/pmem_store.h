@@ -1,0 +1,173 @@
+// PmemStore: a persistent key -> value store on a Region, the NVM mode's
+// durable keyspace. Values are opaque bytes (the server stores them in the
+// RDB value encoding) with an expire time; keys belong to a database index.
+// Reads are served straight from the mapping: open() is O(1) whatever the
+// store holds, so a restart can serve the first lookup at once.
+//
+// Writes come in units (begin_unit(seq) ... end_unit()), one per log record
+// the Replayer folds in; end_unit() persists `seq` as the applied sequence
+// number. Every operation is idempotent within its unit, so a unit
+// interrupted by a crash is simply applied again:
+//   upsert:     the new item is written out of place and persisted, then the
+//               index slot is swung to it with one 8-byte store (persisted),
+//               then the old item is freed;
+//   remove:     the slot becomes a tombstone (persisted), the item is freed;
+//   flush_db / flush_all: one 8-byte "flush mark" (the op's stamp) makes
+//               every older item of the database(s) dead at once; the walker
+//               reclaims them in the background;
+//   swap_db:    one 8-byte store publishes a new logical -> physical
+//               database permutation (a re-applied swap is recognised by its
+//               stamp and skipped).
+// Layout, stamps and the index: docs/NVM_FORMAT.md.
+//
+// Free space is volatile and rebuilt lazily after open() by a walk of the
+// index (step(), which the host calls like the Replayer); until it ends new
+// items go above the recovered high-water mark (see store_allocator.h).
+//
+// Limits: at most 16 databases; the index (open addressing, 8-byte slots)
+// has a fixed number of slots chosen at format, and a key sits within 4096
+// slots of its home; at most 4095 flush/swap ops per unit; items < 2 GiB. A full heap or index is
+// reported as an IO error with errno ENOSPC, and the unit stays unapplied. Threads: one thread at a
+// time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "core/status.h"
+#include "nvm/region.h"
+#include "nvm/store_allocator.h"
+
+namespace amber::nvm {
+
+struct StoreItemView {
+  uint32_t db = 0;  // logical database index
+  std::string_view key;
+  std::string_view value;  // points into the region until the item changes
+  int64_t expire_ms = -1;  // -1: no expire
+  uint32_t block_bytes = 0;
+};
+
+struct StoreFormatOptions {
+  // Index slots (rounded up to a power of two); 0: one per 128 bytes.
+  uint64_t slot_count = 0;
+};
+
+class PmemStore {
+ public:
+  static constexpr uint32_t kMaxDatabases = 16;
+
+  // Writes an empty store over the whole region and persists it.
+  // InvalidArgument if the region is smaller than 64 KiB or the slots leave
+  // no heap.
+  static Status format(Region* region, uint64_t generation, const StoreFormatOptions& options,
+                       std::unique_ptr<PmemStore>* store);
+  // Opens a store in O(1) (no scan). NotFound if the region holds no
+  // formatted store; Corruption if its header is not one amber wrote. Items
+  // are validated when read: a lookup, scan or step that meets a damaged one
+  // returns Corruption, never reads outside the region.
+  static Status open(Region* region, std::unique_ptr<PmemStore>* store);
+
+  PmemStore(const PmemStore&) = delete;
+  PmemStore& operator=(const PmemStore&) = delete;
+
+  // --- Reads ---
+
+  // *found says whether (db, key) holds a live item; *item views it.
+  Status get(uint32_t db, std::string_view key, StoreItemView* item, bool* found) const;
+  // Visits the live items in slots [cursor, cursor + max_slots); *next_cursor
+  // is 0 when the scan is complete (SCAN-style: keys present throughout are
+  // visited exactly once).
+  Status scan(uint64_t cursor, uint64_t max_slots,
+              const std::function<void(const StoreItemView&)>& visit, uint64_t* next_cursor) const;
+
+  // --- Writes, inside a unit ---
+
+  // REQUIRES: seq > applied_seq(), seq < 2^50, no unit open.
+  void begin_unit(uint64_t seq);
+  Status upsert(uint32_t db, std::string_view key, std::string_view value, int64_t expire_ms);
+  Status remove(uint32_t db, std::string_view key);
+  void flush_db(uint32_t db);
+  void flush_all();
+  void swap_db(uint32_t a, uint32_t b);
+  // Records the unit's sequence number as applied. It is durable after the
+  // next drain: the next write's persist, or sync(). Nothing of a later unit
+  // can become durable before it.
+  void end_unit();
+  // Closes a unit that failed half-way (a full store): it stays unapplied
+  // and is applied again, from its start, by a later begin_unit(seq).
+  void abandon_unit();
+  // Makes the last end_unit() durable.
+  void sync();
+  // The last unit ended (durable after sync()).
+  uint64_t applied_seq() const;
+
+  // --- Background work ---
+
+  // Visits up to max_slots index slots: during the rebuild after open() it
+  // marks reachable items (and ends the rebuild after the last slot); after
+  // a flush it reclaims dead items. Cheap when there is nothing to do.
+  Status step(uint64_t max_slots);
+  // True when step() has work: a rebuild or a reclaim pass in progress.
+  bool busy() const { return walk_kind_ != WalkKind::kNone; }
+  bool rebuilding() const { return allocator_.rebuilding(); }
+
+  // --- Statistics ---
+
+  // Live keys in logical database `db` / all; exact once not rebuilding().
+  uint64_t key_count(uint32_t db) const;
+  uint64_t key_count() const;
+  const StoreAllocator& allocator() const { return allocator_; }
+  uint64_t slot_count() const { return slot_count_; }
+  uint64_t generation() const { return generation_; }
+
+ private:
+  enum class WalkKind { kNone, kRebuild, kReclaim };
+  struct Probe;
+
+  PmemStore(Region* region, uint64_t generation, uint64_t slot_count, uint64_t heap_begin,
+            uint64_t heap_end, bool rebuild);
+  // The persisted logical -> physical database permutation (16 nibbles).
+  uint64_t permutation() const;
+  static uint32_t physical_db(uint64_t permutation, uint32_t db) {
+    return (permutation >> (4 * db)) & 0xf;
+  }
+  uint32_t unit_physical_db(uint32_t db) const;
+  uint64_t stamp() const { return (unit_seq_ << 12) | structural_ops_; }
+  uint64_t slot_offset(uint64_t index) const { return kIndexOffset + index * 8; }
+  Status item_at(uint64_t slot_value, StoreItemView* view, uint32_t* phys_db,
+                 uint64_t* birth) const;
+  bool is_live(uint32_t phys_db, uint64_t birth) const;
+  Status probe(uint32_t phys_db, std::string_view key, Probe* result) const;
+  Status allocate_block(uint64_t item_bytes, uint64_t* offset, uint32_t* block_bytes);
+  void write_item(uint64_t offset, uint32_t block, uint32_t phys_db, std::string_view key,
+                  std::string_view value, int64_t expire_ms);
+  void swing_slot(uint64_t index, uint64_t value);
+  void adjust_count(uint64_t slot_index, uint32_t phys_db, int delta);
+  void start_walk(WalkKind kind);
+  Status coalesce();
+  Status walk_slot(uint64_t index, bool* tombstoned, uint64_t* freed_offset, uint32_t* freed_block);
+
+  static constexpr uint64_t kIndexOffset = 256;
+
+  Region* region_;
+  uint64_t generation_;
+  uint64_t slot_count_;
+  uint64_t heap_begin_;
+  uint64_t heap_end_;
+  StoreAllocator allocator_;
+  uint64_t keys_[kMaxDatabases] = {};  // by physical db
+  bool in_unit_ = false;
+  uint64_t unit_seq_ = 0;
+  uint64_t structural_ops_ = 0;
+  // The permutation as the unit's ops so far left it: a unit re-applied
+  // after a crash starts again from the permutation it started from.
+  uint64_t unit_permutation_ = 0;
+  WalkKind walk_kind_ = WalkKind::kNone;
+  uint64_t walk_cursor_ = 0;
+  bool reclaim_pending_ = false;  // a flush happened during the current walk
+};
+
+}  // namespace amber::nvm

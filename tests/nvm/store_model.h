@@ -1,0 +1,204 @@
+// A reference model of PmemStore for the tests: units of physical ops
+// applied to a std::map, the same units applied to a store, and the store's
+// content read back through scan().
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/io/random.h"
+#include "nvm/log_record.h"
+#include "nvm/pmem_store.h"
+
+namespace amber::nvm::testing {
+
+struct ModelValue {
+  std::string value;
+  int64_t expire_ms;
+  bool operator==(const ModelValue&) const = default;
+};
+using ModelState = std::map<std::pair<uint32_t, std::string>, ModelValue>;
+
+struct ModelOp {
+  LogOpKind kind;
+  uint32_t db = 0;
+  uint32_t other_db = 0;
+  std::string key;
+  std::string value;
+  int64_t expire_ms = -1;
+};
+struct ModelUnit {
+  uint64_t seq;
+  std::vector<ModelOp> ops;
+};
+
+inline void apply_to_model(const ModelUnit& unit, ModelState* state) {
+  for (const ModelOp& op : unit.ops) {
+    switch (op.kind) {
+      case LogOpKind::kUpsert:
+        (*state)[{op.db, op.key}] = {op.value, op.expire_ms};
+        break;
+      case LogOpKind::kRemove:
+        state->erase({op.db, op.key});
+        break;
+      case LogOpKind::kFlushDb:
+        std::erase_if(*state, [&](const auto& kv) { return kv.first.first == op.db; });
+        break;
+      case LogOpKind::kFlushAll:
+        state->clear();
+        break;
+      case LogOpKind::kSwapDb: {
+        ModelState swapped;
+        for (auto& [k, v] : *state) {
+          uint32_t db = k.first == op.db ? op.other_db : k.first == op.other_db ? op.db : k.first;
+          swapped[{db, k.second}] = v;
+        }
+        *state = std::move(swapped);
+        break;
+      }
+    }
+  }
+}
+
+// Applies the unit's ops inside begin_unit/end_unit. Returns the first error.
+inline Status apply_to_store(const ModelUnit& unit, PmemStore* store) {
+  store->begin_unit(unit.seq);
+  for (const ModelOp& op : unit.ops) {
+    Status status;
+    switch (op.kind) {
+      case LogOpKind::kUpsert:
+        status = store->upsert(op.db, op.key, op.value, op.expire_ms);
+        break;
+      case LogOpKind::kRemove:
+        status = store->remove(op.db, op.key);
+        break;
+      case LogOpKind::kFlushDb:
+        store->flush_db(op.db);
+        break;
+      case LogOpKind::kFlushAll:
+        store->flush_all();
+        break;
+      case LogOpKind::kSwapDb:
+        store->swap_db(op.db, op.other_db);
+        break;
+    }
+    if (!status.ok()) {
+      store->abandon_unit();
+      return status;
+    }
+  }
+  store->end_unit();
+  return Status();
+}
+
+inline void encode_unit(const ModelUnit& unit, LogRecordBuilder* builder) {
+  builder->begin(unit.seq);
+  for (const ModelOp& op : unit.ops) {
+    switch (op.kind) {
+      case LogOpKind::kUpsert:
+        builder->upsert(op.db, op.key, op.value, op.expire_ms);
+        break;
+      case LogOpKind::kRemove:
+        builder->remove(op.db, op.key);
+        break;
+      case LogOpKind::kFlushDb:
+        builder->flush_db(op.db);
+        break;
+      case LogOpKind::kFlushAll:
+        builder->flush_all();
+        break;
+      case LogOpKind::kSwapDb:
+        builder->swap_db(op.db, op.other_db);
+        break;
+    }
+  }
+}
+
+// Reads every live item through scan().
+inline Status read_store(const PmemStore& store, ModelState* state, uint64_t* block_bytes) {
+  state->clear();
+  *block_bytes = 0;
+  uint64_t cursor = 0;
+  do {
+    Status status = store.scan(
+        cursor, 97,
+        [&](const StoreItemView& item) {
+          auto [it, inserted] = state->emplace(std::make_pair(item.db, std::string(item.key)),
+                                               ModelValue{std::string(item.value), item.expire_ms});
+          EXPECT_TRUE(inserted) << "key visited twice: " << item.key;
+          *block_bytes += item.block_bytes;
+        },
+        &cursor);
+    if (!status.ok()) return status;
+  } while (cursor != 0);
+  return Status();
+}
+
+// A random unit over a small key space in `dbs` databases: mostly upserts and
+// removes, sometimes a flush or a swap first (structural ops lead, as the
+// server emits them).
+inline ModelUnit random_unit(uint64_t seq, SeededRandom* random, uint32_t keys, uint32_t dbs,
+                             size_t max_value_bytes) {
+  ModelUnit unit{seq, {}};
+  uint64_t roll = random->uniform(100);
+  if (roll < 4) {
+    unit.ops.push_back({LogOpKind::kFlushDb, static_cast<uint32_t>(random->uniform(dbs))});
+  } else if (roll < 6) {
+    unit.ops.push_back({LogOpKind::kFlushAll});
+  } else if (roll < 12) {
+    unit.ops.push_back({LogOpKind::kSwapDb, static_cast<uint32_t>(random->uniform(dbs)),
+                        static_cast<uint32_t>(random->uniform(dbs))});
+  }
+  size_t count = 1 + random->uniform(3);
+  for (size_t i = 0; i < count; ++i) {
+    ModelOp op;
+    op.db = static_cast<uint32_t>(random->uniform(dbs));
+    op.key = "k" + std::to_string(random->uniform(keys));
+    if (random->uniform(4) == 0) {
+      op.kind = LogOpKind::kRemove;
+    } else {
+      op.kind = LogOpKind::kUpsert;
+      op.value = std::string(random->uniform(max_value_bytes + 1),
+                             static_cast<char>('a' + random->uniform(26)));
+      op.expire_ms = random->uniform(3) == 0 ? static_cast<int64_t>(random->uniform(1 << 30)) : -1;
+    }
+    unit.ops.push_back(op);
+  }
+  return unit;
+}
+
+// Runs the walker until it has nothing left to do.
+inline Status finish_walk(PmemStore* store) {
+  while (store->busy()) {
+    Status status = store->step(50);
+    if (!status.ok()) return status;
+  }
+  return Status();
+}
+
+// No leak, no double count: once the walker is done, the allocator's used
+// bytes are exactly the blocks of the live items and, with the free bytes,
+// cover every byte of the heap ever handed out.
+inline std::string check_accounting(const PmemStore& store, const ModelState& state,
+                                    uint64_t live_block_bytes) {
+  const StoreAllocator& a = store.allocator();
+  std::string out;
+  if (a.used_bytes() != live_block_bytes) {
+    out += "used " + std::to_string(a.used_bytes()) + " != live " +
+           std::to_string(live_block_bytes) + "; ";
+  }
+  if (a.used_bytes() + a.free_bytes() != a.extent_bytes()) {
+    out += "used + free " + std::to_string(a.used_bytes() + a.free_bytes()) + " != extent " +
+           std::to_string(a.extent_bytes()) + "; ";
+  }
+  if (store.key_count() != state.size()) {
+    out += "key_count " + std::to_string(store.key_count()) + " != " + std::to_string(state.size());
+  }
+  return out;
+}
+
+}  // namespace amber::nvm::testing
