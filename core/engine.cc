@@ -212,7 +212,7 @@ void Engine::cron() {
 void Engine::forget_session(Session& session) { unwatch_all(session); }
 
 bool Engine::key_is_expired(const Entry* e, int64_t now_ms) const {
-  return e->has_expire() && now_ms > e->expire_ms;
+  return !loading_ && e->has_expire() && now_ms > e->expire_ms;
 }
 
 void Engine::expire_entry(int db, Entry* e) {

@@ -122,7 +122,12 @@ class Engine {
   // Like lookup_write but without statistics or access-time update (TYPE of
   // an existing key for SCAN, OBJECT, ...).
   Entry* lookup_no_touch(int db, std::string_view key, int64_t now_ms);
+  // Always false while loading (Redis's keyIsExpired): replaying the AOF
+  // later than it was written must not expire keys that later records
+  // still read (COPY, RENAME, INCR ...).
   bool key_is_expired(const Entry* e, int64_t now_ms) const;
+  bool loading() const { return loading_; }
+  void set_loading(bool loading) { loading_ = loading; }
   // Deletes an expired key as Redis does (stats, WATCH).
   void expire_entry(int db, Entry* e);
   // Deletes a key. Returns false if absent. Does not signal; callers do.
@@ -193,6 +198,7 @@ class Engine {
   CommandMap commands_;
   EngineStats stats_;
   ActiveExpireState active_expire_state_;
+  bool loading_ = false;
   Propagator propagation_;
   // Per db: watched key -> sessions watching it.
   std::vector<std::unordered_map<std::string, std::vector<Session*>>> watchers_;

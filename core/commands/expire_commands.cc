@@ -92,7 +92,7 @@ void expire_generic(CommandContext& ctx, TimeUnit unit, bool relative) {
     ctx.reply.integer(0);
     return;
   }
-  if (when_ms <= ctx.now_ms) {
+  if (when_ms <= ctx.now_ms && !ctx.engine.loading()) {  // checkAlreadyExpired
     ctx.engine.delete_key(db, key);
     ctx.propagate_as(
         {ctx.engine.options().lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});

@@ -109,7 +109,7 @@ void apply_getex_ttl(CommandContext& ctx, const StringOptions& options, Entry* e
   std::string_view key = ctx.argv[1];
   const bool absolute = (options.flags & (kStrExat | kStrPxat)) != 0;
   const bool lazy = ctx.engine.options().lazyfree_lazy_expire;
-  if (absolute && when_ms <= ctx.now_ms) {
+  if (absolute && when_ms <= ctx.now_ms && !ctx.engine.loading()) {
     ctx.engine.delete_key(ctx.session.db, key);
     ctx.propagate_as({lazy ? "UNLINK" : "DEL", std::string(key)});
   } else if (options.has_expire()) {

@@ -4,6 +4,8 @@
 // interface only, so the simulator's crash model covers them too.
 #include "core/io/file_system.h"
 
+#include "core/planted_bugs.h"
+
 namespace amber {
 
 std::string join_path(std::string_view dir, std::string_view name) {
@@ -36,7 +38,8 @@ Status write_temp(FileSystem& fs, const std::string& temp_path,
 }  // namespace
 
 Status write_file_atomically(FileSystem& fs, const std::string& dir, const std::string& name,
-                             const std::function<Status(WritableFile&)>& produce) {
+                             const std::function<Status(WritableFile&)>& produce,
+                             [[maybe_unused]] const PlantedBugs* bugs) {
   const std::string temp_path = join_path(dir, temp_file_name(name));
   Status status = write_temp(fs, temp_path, produce);
   if (status.ok()) status = fs.rename_file(temp_path, join_path(dir, name));
@@ -46,6 +49,9 @@ Status write_file_atomically(FileSystem& fs, const std::string& dir, const std::
     return status;
   }
   // The rename happened; without this sync a power failure may undo it.
+#ifdef AMBER_PLANTED_BUGS
+  if (bugs != nullptr && bugs->skip_dir_fsync_after_rename) return {};
+#endif
   return fs.sync_dir(dir.empty() ? std::string(".") : dir);
 }
 

@@ -30,6 +30,8 @@
 
 namespace amber {
 
+struct PlantedBugs;
+
 // A file read from start to end.
 class SequentialFile {
  public:
@@ -127,9 +129,11 @@ std::string join_path(std::string_view dir, std::string_view name);
 // old contents or all the new ones: `produce` writes into "temp-<name>" in
 // `dir`, which is then synced, closed, renamed over `name`, and the directory
 // synced. On any error the temp file is removed and `name` is untouched; the
-// error of `produce` is returned as it is.
+// error of `produce` is returned as it is. `bugs` (test builds only, see
+// core/planted_bugs.h) may plant a skipped directory sync; null: none.
 Status write_file_atomically(FileSystem& fs, const std::string& dir, const std::string& name,
-                             const std::function<Status(WritableFile&)>& produce);
+                             const std::function<Status(WritableFile&)>& produce,
+                             const PlantedBugs* bugs = nullptr);
 
 // The name write_file_atomically writes before renaming.
 std::string temp_file_name(std::string_view name);

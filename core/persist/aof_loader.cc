@@ -11,6 +11,7 @@
 
 #include "core/engine.h"
 #include "core/persist/aof_format.h"
+#include "core/persist/aof_record_queue.h"
 #include "core/persist/rdb_loader.h"
 #include "core/persist/rdb_writer.h"
 #include "core/reply.h"
@@ -59,35 +60,34 @@ Status cut_tail(const FileReplay& r, uint64_t valid_up_to, std::string_view why)
 Status replay_commands(const FileReplay& r, std::string_view data, size_t start) {
   Session session;
   std::string discard;
-  size_t pos = start;
   size_t valid_up_to = start;  // end of the last record outside MULTI
-  std::vector<std::string_view> argv;
   std::string name = r.path.substr(r.path.rfind('/') + 1);
-  while (pos < data.size()) {
-    size_t consumed = 0;
-    std::string error;
-    AofParse p = parse_aof_record(data.substr(pos), &argv, &consumed, &error);
-    if (p == AofParse::kTruncated) break;
-    if (p == AofParse::kBad) {
+  AofRecordQueue records(data, start, r.engine, session);
+  while (const AofRecordQueue::Record* rec = records.next()) {
+    if (rec->kind == AofParse::kTruncated) break;
+    if (rec->kind == AofParse::kBad) {
       return Status::corruption("Bad file format reading the append only file " + name +
-                                " at offset " + std::to_string(pos) + ": " + error +
+                                " at offset " + std::to_string(rec->offset) + ": " + rec->error +
                                 ": make a backup of your AOF file, then use ./redis-check-aof "
                                 "--fix <filename.manifest>");
     }
-    pos += consumed;
-    if (p == AofParse::kAnnotation) {
-      if (!session.in_multi) valid_up_to = pos;
+    const size_t end = rec->offset + rec->consumed;
+    if (rec->kind == AofParse::kAnnotation) {
+      if (!session.in_multi) valid_up_to = end;
       continue;
     }
-    if (r.engine.find_command(argv[0]) == nullptr) {
-      return Status::corruption("Unknown command '" + std::string(argv[0].substr(0, 64)) +
+    if (r.engine.find_command(rec->argv[0]) == nullptr) {
+      return Status::corruption("Unknown command '" + std::string(rec->argv[0].substr(0, 64)) +
                                 "' reading the append only file " + name);
     }
     discard.clear();
     Reply reply(&discard, 2);
-    r.engine.execute(session, argv, reply);
+    r.engine.execute(session, rec->argv, reply);
     ++r.result->commands;
-    if (!session.in_multi) valid_up_to = pos;
+    if (!session.in_multi) valid_up_to = end;
+    if (r.options.progress && r.result->commands % AofLoadOptions::kProgressCommands == 0) {
+      r.options.progress();
+    }
   }
   if (session.in_multi) {
     log_line(r.options, "Revert incomplete MULTI/EXEC transaction in AOF file " + name);
@@ -106,14 +106,19 @@ Status read_whole_file(FileSystem& fs, const std::string& path, std::string* out
   out->clear();
   std::unique_ptr<SequentialFile> file;
   AMBER_RETURN_IF_ERROR(fs.new_sequential_file(path, &file));
-  constexpr size_t kChunk = 1 << 20;
+  // Small files (manifests, short incr files) need no 1 MiB zeroed buffer.
+  uint64_t size_bytes = 0;
+  size_t chunk = 1 << 20;
+  if (fs.get_file_size(path, &size_bytes).ok() && size_bytes < chunk) {
+    chunk = static_cast<size_t>(size_bytes) + 1;
+  }
   while (true) {
     size_t old = out->size();
-    out->resize(old + kChunk);
+    out->resize(old + chunk);
     size_t n = 0;
-    AMBER_RETURN_IF_ERROR(file->read(kChunk, out->data() + old, &n));
+    AMBER_RETURN_IF_ERROR(file->read(chunk, out->data() + old, &n));
     out->resize(old + n);
-    if (n < kChunk) return {};
+    if (n < chunk) return {};
   }
 }
 
@@ -130,6 +135,10 @@ Status load_aof_file(FileSystem& fs, const std::string& path, bool is_last, Engi
     rdb.drop_expired = false;
     rdb.verify_checksum = options.verify_checksum;
     rdb.lru_clock = engine.lru_clock();
+    if (options.progress) {
+      rdb.progress = [&options](uint64_t, uint64_t) { options.progress(); };
+      rdb.progress_interval_bytes = 2 << 20;
+    }
     RdbLoadResult loaded;
     std::vector<Db*> dbs = engine_dbs(engine);
     std::string_view view(data);
@@ -149,6 +158,13 @@ Status load_aof_files(FileSystem& fs, const std::string& aof_dir, const AofManif
   std::vector<const AofFileInfo*> files;
   if (manifest.base) files.push_back(&*manifest.base);
   for (const AofFileInfo& f : manifest.incr) files.push_back(&f);
+  // Nothing expires while loading (Redis's server.loading).
+  struct LoadingScope {
+    Engine& engine;
+    bool was;
+    ~LoadingScope() { engine.set_loading(was); }
+  } loading{engine, engine.loading()};
+  engine.set_loading(true);
   for (size_t i = 0; i < files.size(); ++i) {
     std::string path = join_path(aof_dir, files[i]->name);
     if (!fs.file_exists(path)) {

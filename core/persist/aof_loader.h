@@ -32,6 +32,11 @@ struct AofLoadOptions {
   bool verify_checksum = true;  // rdbchecksum, for the RDB preamble
   // Warnings and notices for the log ("!!! Warning: short read ...").
   std::function<void(const std::string&)> log;
+  // Called every kProgressCommands commands replayed and every 2 MiB of an
+  // RDB preamble, so that the host can serve clients (-LOADING) during a
+  // long load (Redis's processEventsWhileBlocked). May be empty.
+  std::function<void()> progress;
+  static constexpr uint64_t kProgressCommands = 1024;
 };
 
 struct AofLoadResult {

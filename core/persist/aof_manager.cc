@@ -42,7 +42,9 @@ AofManager::AofManager(FileSystem& fs, Engine& engine, AofSettings settings,
       settings_(std::move(settings)),
       log_(std::move(log)),
       fsync_executor_(fsync_executor),
-      writer_(settings_.fsync, fsync_executor) {}
+      writer_(settings_.fsync, fsync_executor) {
+  writer_.set_planted_bugs(settings_.planted_bugs);
+}
 
 AofManager::~AofManager() {
   abort_rewrite();
@@ -57,8 +59,9 @@ Status AofManager::start(int64_t ctime_s, AofLoadResult* loaded) {
     std::string text;
     AMBER_RETURN_IF_ERROR(read_whole_file(fs_, manifest_path, &text));
     AMBER_RETURN_IF_ERROR(parse_aof_manifest(text, &manifest_));
-    AofLoadOptions options{settings_.load_truncated, settings_.rdb_checksum, log_};
+    AofLoadOptions options{settings_.load_truncated, settings_.rdb_checksum, log_, load_progress};
     AMBER_RETURN_IF_ERROR(load_aof_files(fs_, dir, manifest_, engine_, options, loaded));
+    if (loaded != nullptr && loaded->truncated) AMBER_RETURN_IF_ERROR(sync_truncated_file());
   }
   AMBER_RETURN_IF_ERROR(fs_.create_dir_if_missing(dir));
   AMBER_RETURN_IF_ERROR(fs_.sync_dir(settings_.dir));
@@ -161,8 +164,9 @@ void AofManager::recount_sizes() {
 
 Status AofManager::persist_manifest() {
   std::string text = manifest_.to_string();
-  return write_file_atomically(fs_, aof_dir(), aof_manifest_name(settings_.filename),
-                               [&](WritableFile& file) { return file.append(text); });
+  return write_file_atomically(
+      fs_, aof_dir(), aof_manifest_name(settings_.filename),
+      [&](WritableFile& file) { return file.append(text); }, settings_.planted_bugs);
 }
 
 void AofManager::delete_history() {
@@ -188,10 +192,34 @@ Status AofManager::cron() {
   return writer_.cron(engine_.clock().now_ms());
 }
 
+// The loader cut a torn tail off the last file; the cut must be durable
+// before a newer file is named after it (found by amber-sim: a power failure
+// could bring the torn tail back behind a file that is no longer the last,
+// and startup then refuses).
+Status AofManager::sync_truncated_file() {
+  const AofFileInfo& last = manifest_.incr.empty() ? *manifest_.base : manifest_.incr.back();
+  std::unique_ptr<WritableFile> handle;
+  AMBER_RETURN_IF_ERROR(fs_.new_appendable_file(join_path(aof_dir(), last.name), &handle));
+  return handle->sync();
+}
+
+// Redis's ftruncate after a failed write: cuts the open incr file back to
+// the bytes known durable, so that once a rewrite names a newer incr file
+// this one has no torn tail (the loader refuses a torn file that is not the
+// last). What is cut is in memory and goes into the new base; until the
+// rewrite completes the writer stays failed (a new incr file after a cut
+// one would leave a hole in the history).
+Status AofManager::cut_unsynced_tail() {
+  const std::string incr = join_path(aof_dir(), manifest_.incr.back().name);
+  std::unique_ptr<WritableFile> handle;
+  AMBER_RETURN_IF_ERROR(fs_.truncate_file(incr, writer_.synced_size()));
+  AMBER_RETURN_IF_ERROR(fs_.new_appendable_file(incr, &handle));
+  return handle->sync();
+}
+
 bool AofManager::try_recover(int64_t ctime_s) {
   if (!active_ || writer_.healthy()) return true;
-  Status s = rewrite(ctime_s);
-  if (!s.ok()) return false;
+  if (!rewrite(ctime_s).ok()) return false;
   if (log_) log_("AOF write error looks solved, Redis can write again.");
   return true;
 }

@@ -52,6 +52,8 @@ struct AofSettings {
   bool rdb_compression = true;   // rdbcompression
   bool rdb_checksum = true;      // rdbchecksum
   bool disable_auto_gc = false;  // aof-disable-auto-gc
+  // Test builds only (core/planted_bugs.h): bugs to plant; null: none.
+  const PlantedBugs* planted_bugs = nullptr;
 };
 
 class AofManager {
@@ -94,6 +96,8 @@ class AofManager {
   bool try_recover(int64_t ctime_s);
 
   bool active() const { return active_; }
+  // Handed to the loader by start() (AofLoadOptions::progress).
+  std::function<void()> load_progress;
   bool healthy() const { return writer_.healthy(); }
   const Status& last_error() const { return writer_.last_error(); }
   AofWriter& writer() { return writer_; }
@@ -111,6 +115,8 @@ class AofManager {
   Status persist_manifest();
   void delete_history();
   Status swap_manifest();
+  Status cut_unsynced_tail();
+  Status sync_truncated_file();
 
   struct RewriteJob {
     std::unique_ptr<Snapshot> snapshot;
@@ -128,7 +134,8 @@ class AofManager {
   std::unique_ptr<RewriteJob> rewrite_;
   bool active_ = false;
   uint64_t base_size_ = 0;
-  uint64_t incr_done_size_ = 0;  // base + incr files before the open one
+  uint64_t incr_done_size_ = 0;    // base + incr files before the open one
+  uint64_t rewrite_attempts_ = 0;  // names each attempt's temp file
 };
 
 // The dataset as a RESP base file (aof-use-rdb-preamble no): per non-empty

@@ -68,7 +68,11 @@ Status AofManager::start_rewrite(int64_t ctime_s, Executor& executor) {
   const int64_t now_ms = engine_.clock().now_ms();
   // Writes made before the switch belong to the old incr file: if the
   // rewrite fails, the old manifest must still hold them.
-  if (writer_.attached() && writer_.healthy()) (void)writer_.flush_and_sync(now_ms);
+  // If they cannot be made durable the switch must not happen: attaching
+  // the new file would clear the failure and let their replies leave.
+  if (writer_.attached() && writer_.healthy()) {
+    AMBER_RETURN_IF_ERROR(writer_.flush_and_sync(now_ms));
+  }
   writer_.discard_buffer();
   AMBER_RETURN_IF_ERROR(fs_.create_dir_if_missing(aof_dir()));
   AofManifest previous = manifest_;
@@ -95,7 +99,11 @@ Status AofManager::start_rewrite(int64_t ctime_s, Executor& executor) {
   options.rdb.ctime_s = ctime_s;
   if (!settings_.rdb_preamble) options.encoder = make_resp_snapshot_encoder;
   options.dir = aof_dir();
-  options.temp_name = "temp-rewriteaof-" + job->base_name;
+  // A name of its own per attempt: an aborted attempt's queued jobs (its
+  // buffered bytes flushed on close, its temp file removed) must not land
+  // in the file of the attempt that replaced it.
+  options.temp_name =
+      "temp-rewriteaof-" + std::to_string(++rewrite_attempts_) + "-" + job->base_name;
   options.final_name = job->base_name;
   job->snapshot = std::make_unique<Snapshot>(engine_dbs(engine_), fs_, executor, options);
   s = job->snapshot->start();
@@ -152,13 +160,15 @@ void AofManager::abort_rewrite() {
 
 Status AofManager::rewrite(int64_t ctime_s) {
   abort_rewrite();
+  // After a disk error (recovery, BGREWRITEAOF while failing): see
+  // cut_unsynced_tail; a failure leaves the writer failed (no hole).
+  const bool recovering = writer_.attached() && !writer_.healthy();
+  if (recovering) AMBER_RETURN_IF_ERROR(cut_unsynced_tail());
   InlineExecutor inline_executor;
-  AMBER_RETURN_IF_ERROR(start_rewrite(ctime_s, inline_executor));
-  Status error;
-  RewriteState state;
-  do {
-    state = step_rewrite(1024, &error);
-  } while (state == RewriteState::kRunning);
+  Status error = start_rewrite(ctime_s, inline_executor);
+  RewriteState state = error.ok() ? RewriteState::kRunning : RewriteState::kFailed;
+  while (state == RewriteState::kRunning) state = step_rewrite(1024, &error);
+  if (!error.ok() && recovering) writer_.poison(error);
   return error;
 }
 

@@ -6,7 +6,7 @@
 //   start_rewrite  flush + sync the open incr file; open incr N+1, persist
 //                  the manifest (base, ..., incr N, incr N+1): every write
 //                  from now on lands in N+1; Snapshot::start() takes the
-//                  point in time and writes "temp-rewriteaof-<base>".
+//                  point in time and writes "temp-rewriteaof-<n>-<base>".
 //   step_rewrite   walks a few buckets (engine thread); chunks are written
 //                  on the executor; at the end the temp file is synced and
 //                  renamed to the new base name, the directory synced.

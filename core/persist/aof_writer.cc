@@ -62,6 +62,9 @@ Status AofWriter::collect_background() {
 
 Status AofWriter::sync_now(int64_t now_ms) {
   Status s = file_->sync();
+#ifdef AMBER_PLANTED_BUGS
+  if (bugs_ != nullptr && bugs_->trust_failed_fsync) s = Status();
+#endif
   if (!s.ok()) return fail(std::move(s));
   synced_bytes_ = size_bytes_;
   last_sync_s_ = now_ms / 1000;
@@ -118,7 +121,12 @@ Status AofWriter::write_buffer() {
 
 Status AofWriter::maybe_sync(int64_t now_ms) {
   if (synced_bytes_ == size_bytes_) return {};
-  if (policy_ == AofFsync::kAlways) return sync_now(now_ms);
+  if (policy_ == AofFsync::kAlways) {
+#ifdef AMBER_PLANTED_BUGS
+    if (bugs_ != nullptr && bugs_->skip_fsync_before_ack) return {};
+#endif
+    return sync_now(now_ms);
+  }
   if (policy_ != AofFsync::kEverysec || now_ms / 1000 <= last_sync_s_) return {};
   if (bg_ == nullptr || executor_ == nullptr) return sync_now(now_ms);
   // A sync still running covers this second; the next one catches up.
@@ -134,6 +142,13 @@ Status AofWriter::flush(int64_t now_ms) {
   AMBER_ASSERT(file_ != nullptr);
   if (!error_.ok()) return error_;
   AMBER_RETURN_IF_ERROR(collect_background());
+#ifdef AMBER_PLANTED_BUGS
+  if (bugs_ != nullptr && bugs_->ack_before_group_commit && policy_ == AofFsync::kAlways) {
+    // The previous batch is synced now; this one only at the next flush.
+    if (synced_bytes_ != size_bytes_) AMBER_RETURN_IF_ERROR(sync_now(now_ms));
+    return buffer_.empty() ? Status() : write_buffer();
+  }
+#endif
   if (!buffer_.empty()) {
     if (must_postpone(now_ms)) return {};
     AMBER_RETURN_IF_ERROR(write_buffer());

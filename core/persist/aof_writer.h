@@ -39,6 +39,7 @@
 
 #include "core/io/executor.h"
 #include "core/io/file_system.h"
+#include "core/planted_bugs.h"
 #include "core/propagation.h"
 #include "core/status.h"
 
@@ -62,6 +63,8 @@ class AofWriter final : public PropagationSink {
   void set_policy(AofFsync policy) { policy_ = policy; }
   AofFsync policy() const { return policy_; }
   void set_executor(Executor* executor) { executor_ = executor; }
+  // Test builds only (core/planted_bugs.h); null: no planted bug.
+  void set_planted_bugs(const PlantedBugs* bugs) { bugs_ = bugs; }
 
   // Directs writes to `file` (already holding `size_bytes` bytes, all of
   // them durable). `sync_handle`, another handle of the same file, is what
@@ -70,6 +73,9 @@ class AofWriter final : public PropagationSink {
   // from scratch by the caller.
   void attach(std::unique_ptr<WritableFile> file, uint64_t size_bytes,
               std::unique_ptr<WritableFile> sync_handle = nullptr);
+  // Marks the writer failed with `s` (the owner's recovery failed): writes
+  // are refused until the next attach().
+  void poison(Status s) { (void)fail(std::move(s)); }
   // Forgets buffered bytes (the caller captured the dataset another way).
   void discard_buffer() { buffer_.clear(); }
 
@@ -124,6 +130,7 @@ class AofWriter final : public PropagationSink {
   int64_t postponed_since_ms_ = -1;
   uint64_t delayed_fsyncs_ = 0;
   Status error_;
+  const PlantedBugs* bugs_ = nullptr;
 };
 
 }  // namespace amber

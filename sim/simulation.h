@@ -1,0 +1,48 @@
+// Simulation: one seeded run of amber over SimFs. The seed decides
+// everything — the workload, batch sizes, how simulated time moves, when
+// background jobs run, when the power fails (at which mutating I/O op,
+// during recovery too), what the disk keeps, which writes and fsyncs fail —
+// so the same options give the same run bit for bit (SimResult::digest).
+//
+//   loop: a batch of client units ─> host.end_batch() (flush/fsync)
+//         ─> replies leave (acknowledged) ─> time moves, cron every 100 ms,
+//         the scheduler runs background jobs, BGSAVE/BGREWRITEAOF now and then
+//   crash (SimFs's crash op, or a fatal flush under `always`):
+//         host dies ─> power failure ─> new host starts (maybe crashing
+//         again) ─> Checker verifies the mode's promise ─> loop
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/planted_bugs.h"
+#include "sim/persistence_under_test.h"
+
+namespace amber::sim {
+
+struct SimOptions {
+  uint64_t seed = 1;
+  uint64_t commands = 300;          // client commands to run
+  uint32_t fault_per_million = 0;   // write/fsync failure rate (0: --faults none)
+  uint64_t crash_span_ops = 250;    // a crash lands within this many mutating ops
+  PersistenceSettings persistence;  // mode, preamble, save points, ...
+  PlantedBugs bugs;                 // test builds only
+  bool trace = false;               // events and persistence logs to stderr
+};
+
+struct SimResult {
+  uint64_t commands = 0;
+  uint64_t crashes = 0;
+  uint64_t faults = 0;
+  uint64_t checks = 0;
+  uint64_t background_done = 0;        // rewrites / snapshots completed
+  uint64_t crashes_in_background = 0;  // with background file jobs queued
+  uint64_t crashes_in_recovery = 0;
+  bool violation = false;
+  std::string report;  // the violation and the history before the crash
+  uint64_t digest = 0;
+};
+
+SimResult run_simulation(const SimOptions& options);
+
+}  // namespace amber::sim
