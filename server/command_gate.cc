@@ -2,8 +2,9 @@
 // that depend on the connection rather than the keyspace, in Redis's
 // order — first the protected DEBUG command (enable-debug-command no|yes|
 // local), then authentication (NOAUTH unless the command is flagged
-// no-auth). CLIENT PAUSE is not here: a paused command is delayed, not
-// refused, so the server holds it before calling the engine.
+// no-auth), the persistence errors (MISCONF), and while the dataset is being
+// loaded at startup, -LOADING for commands not flagged "loading". CLIENT PAUSE is not here: a
+// paused command is delayed, not refused, so the server holds it before calling the engine.
 #include "core/errors.h"
 #include "server/aof_persistence.h"
 #include "server/rdb_persistence.h"
@@ -11,6 +12,8 @@
 
 namespace amber {
 namespace {
+
+constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
 
 constexpr std::string_view kDebugNotAllowed =
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
@@ -47,6 +50,10 @@ bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::stri
   }
   if (rdb_->deny_writes(spec, error)) return false;  // MISCONF (RDB) before the AOF's
   if (aof_->deny_writes(spec, error)) return false;
+  if (loading_ && !(spec.flags & kCmdLoading)) {
+    *error = kLoading;
+    return false;
+  }
   return true;
 }
 

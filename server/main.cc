@@ -84,9 +84,13 @@ int main(int argc, char** argv) {
 
   register_introspection_commands(server, config);
 
+  // Listen first: while the dataset loads, clients connect and get -LOADING
+  // (INFO and the other "loading" commands work), as with redis-server.
+  if (!server.listen(&error)) return 1;
+  server.begin_loading();
   if (!server.aof().start(&error)) return 1;
   if (!server.rdb().load_at_startup(&error)) return 1;
-  if (!server.listen(&error)) return 1;
+  server.end_loading();
   if (!server.handle_signals()) {
     std::fprintf(stderr, "could not install signal handling\n");
     return 1;

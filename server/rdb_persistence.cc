@@ -196,7 +196,7 @@ std::string RdbPersistence::info_fields() const {
       "rdb_last_bgsave_time_sec:%lld\r\nrdb_current_bgsave_time_sec:%lld\r\nrdb_saves:%llu\r\n"
       "rdb_last_cow_size:%llu\r\nrdb_last_load_keys_expired:%llu\r\n"
       "rdb_last_load_keys_loaded:%llu\r\n",
-      loading_.active ? 1 : 0, static_cast<unsigned long long>(cow_peak),
+      loading_.active || server_.loading() ? 1 : 0, static_cast<unsigned long long>(cow_peak),
       static_cast<unsigned long long>(cow),
       total ? 100.0 * static_cast<double>(processed) / static_cast<double>(total) : 0.0,
       static_cast<unsigned long long>(processed), static_cast<unsigned long long>(total),

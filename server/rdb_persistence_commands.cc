@@ -88,8 +88,9 @@ Status RdbPersistence::load_file(bool merge) {
   AMBER_RETURN_IF_ERROR(fs_->get_file_size(path, &file_size));
   RdbLoadReporter reporter(loading_, server_.logger(), engine.clock(), file_size);
   options.observer = &reporter;
-  options.progress = [&reporter](uint64_t loaded, uint64_t total) {
+  options.progress = [this, &reporter](uint64_t loaded, uint64_t total) {
     reporter.on_progress(loaded, total);
+    server_.serve_while_loading();
   };
   RdbLoadResult result;
   std::vector<std::unique_ptr<Db>> staging;

@@ -153,6 +153,13 @@ bool Server::ready_to_exit() {
 }
 
 // Redis's beforeSleep: the work that must happen before blocking again.
+void Server::serve_while_loading() {
+  if (!loading_) return;
+  loop_.poll(0);
+  handle_pending_writes();
+  free_closed_clients();
+}
+
 void Server::before_sleep() {
   check_pause();
   if (pause_type_ == PauseType::kOff && engine_.options().active_expire) {

@@ -93,6 +93,17 @@ class Server final : public CommandGate {
   bool handle_signals();
   // Serves until SHUTDOWN, a signal, or request_shutdown().
   void run();
+
+  // Startup loading (Redis's server.loading): the listeners are open and
+  // clients are served between chunks of the load, but every command
+  // without the "loading" flag gets -LOADING.
+  void begin_loading() { loading_ = true; }
+  void end_loading() { loading_ = false; }
+  bool loading() const { return loading_; }
+  // For the loaders' progress callbacks: while loading at startup, one
+  // non-blocking turn of the event loop (accept, read, execute or refuse,
+  // reply). Does nothing otherwise (DEBUG RELOAD blocks, as in Redis).
+  void serve_while_loading();
   void request_shutdown();
 
   Engine& engine() { return engine_; }
@@ -201,6 +212,7 @@ class Server final : public CommandGate {
   int64_t pause_end_ms_ = 0;
 
   std::atomic<bool> shutdown_requested_{false};
+  bool loading_ = false;
 };
 
 // Command groups the server registers (one file each).

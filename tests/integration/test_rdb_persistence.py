@@ -7,6 +7,8 @@
 - redis-server 7.0 loads the dump.rdb amber wrote and serves the same keys.
 - amber loads a dump.rdb that redis-server wrote, values and TTLs intact.
 - amber-check-rdb (when AMBER_CHECK_RDB names it) finds amber's file valid.
+- While a large dump.rdb loads at startup, clients connect and get Redis's
+  -LOADING error, INFO says loading:1; afterwards every key is served.
 
 Waits poll with a deadline; nothing sleeps a fixed time to wait for a state.
 Set AMBER_IT_SEED to reproduce a run's random values (printed on failure).
@@ -198,6 +200,47 @@ class RdbPersistence(unittest.TestCase):
         self.assertEqual(a.execute_command("PEXPIRETIME", b"key:1"), 4102444800000)
         self.assertEqual(a.ttl(b"key:2"), -1)
         self.assertIn("Loading RDB produced by version 7.0.15", amber.log())
+
+    def test_clients_get_loading_error_while_the_dataset_loads(self):
+        keys = 1_000_000  # a load long enough to connect during it, even unsanitized
+        directory = os.path.join(self.tmp, "loading")
+        os.makedirs(directory)
+        first = server_in(directory, extra_args=["--enable-debug-command", "yes"])
+        self.servers.append(first)
+        first.start()
+        r = redis.Redis(host="127.0.0.1", port=first.port, socket_timeout=DEADLINE_S)
+        self.assertEqual(r.execute_command("DEBUG", "POPULATE", keys), b"OK")
+        self.assertTrue(r.save())
+        shutdown_nosave(first)
+
+        second = server_in(directory)
+        self.servers.append(second)
+        with open(second.log_path, "wb") as log:
+            second.proc = subprocess.Popen(second.command_line(), stdout=log,
+                                           stderr=subprocess.STDOUT, cwd=directory)
+        replies, loading_info = [], None
+        deadline = time.monotonic() + DEADLINE_S
+        while time.monotonic() < deadline:
+            try:
+                c = second.client()
+            except OSError:
+                time.sleep(0.005)  # not listening yet
+                continue
+            reply = c.call("PING")
+            replies.append(reply)
+            if reply.startswith(b"-LOADING") and loading_info is None:
+                loading_info = c.call("INFO", "persistence")
+            c.close()
+            if reply == b"+PONG\r\n":
+                break
+        self.assertIn(b"-LOADING Redis is loading the dataset in memory\r\n", replies)
+        self.assertEqual(replies[-1], b"+PONG\r\n")
+        self.assertIn(b"loading:1\r\n", loading_info)
+        self.assertIn(b"loading_total_bytes:", loading_info)
+        a = connect(second)
+        self.assertEqual(a.dbsize(), keys)
+        self.assertEqual(a.get("key:%d" % (keys - 1)), b"value:%d" % (keys - 1))
+        self.assertEqual(a.info("persistence")["loading"], 0)
 
 
 if __name__ == "__main__":
