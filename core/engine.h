@@ -20,6 +20,7 @@
 #include "core/db.h"
 #include "core/io/clock.h"
 #include "core/io/random.h"
+#include "core/keyspace_observer.h"
 #include "core/propagation.h"
 #include "core/reply.h"
 #include "core/session.h"
@@ -167,6 +168,9 @@ class Engine {
   // Where writes are propagated (AOF); see core/propagation.h.
   Propagator& propagation() { return propagation_; }
   void set_propagation_sink(PropagationSink* sink) { propagation_.set_sink(sink); }
+  // Told about every key change and db replacement (core/keyspace_observer.h);
+  // nullptr: nobody.
+  void set_keyspace_observer(KeyspaceObserver* observer) { keyspace_observer_ = observer; }
 
  private:
   struct CaseInsensitiveHash {
@@ -200,6 +204,7 @@ class Engine {
   ActiveExpireState active_expire_state_;
   bool loading_ = false;
   Propagator propagation_;
+  KeyspaceObserver* keyspace_observer_ = nullptr;
   // Per db: watched key -> sessions watching it.
   std::vector<std::unordered_map<std::string, std::vector<Session*>>> watchers_;
 };

@@ -12,6 +12,7 @@
 
 #include "core/engine.h"
 #include "server/config.h"
+#include "server/nvm_persistence_host.h"
 #include "server/rdb_persistence.h"
 #include "server/server.h"
 
@@ -254,6 +255,11 @@ bool AofPersistence::set_appendonly(std::string* error) {
     Status s = manager_->stop();
     if (!s.ok()) log("Error flushing the AOF: " + s.message());
     return true;
+  }
+  if (server_.nvm().enabled()) {
+    // One propagation sink at a time: the NVM log already holds every write.
+    *error = "appendonly cannot be turned on while nvm-enabled is yes";
+    return false;
   }
   Status s = manager().enable(server_.now_s());
   if (!s.ok()) {

@@ -7,6 +7,7 @@
 // paused command is delayed, not refused, so the server holds it before calling the engine.
 #include "core/errors.h"
 #include "server/aof_persistence.h"
+#include "server/nvm_persistence_host.h"
 #include "server/rdb_persistence.h"
 #include "server/server.h"
 
@@ -50,6 +51,7 @@ bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::stri
   }
   if (rdb_->deny_writes(spec, error)) return false;  // MISCONF (RDB) before the AOF's
   if (aof_->deny_writes(spec, error)) return false;
+  if (nvm_->deny_writes(spec, error)) return false;
   if (loading_ && !(spec.flags & kCmdLoading)) {
     *error = kLoading;
     return false;

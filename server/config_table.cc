@@ -40,6 +40,8 @@ constexpr EnumItem kClusterPreferredEndpointType[] = {
 constexpr EnumItem kPropagationErrorBehavior[] = {
     {"ignore", 0}, {"panic", 1}, {"panic-on-replicas", 2}};
 
+// amber's own (nvm/nvm_persistence.h): NvmBackend's values.
+constexpr EnumItem kNvmBackend[] = {{"pmem", 0}, {"emulated", 1}};
 constexpr int kLogLocal0 = 128;
 constexpr int kMaxmemoryNoEviction = 8;
 constexpr int64_t kUllongMaxAsInt64 = -1;  // ULLONG_MAX, compared unsigned
@@ -416,6 +418,14 @@ const ParamSpec kParams[] = {
     string("tls-protocols", nullptr, kMod, kNull, nullptr),
     string("tls-ciphers", nullptr, kMod, kNull, nullptr),
     string("tls-ciphersuites", nullptr, kMod, kNull, nullptr),
+
+    // amber's own: NVM persistence. Hidden (CONFIG GET by exact name only)
+    // so that CONFIG GET * lists what redis-server 7.0.15 lists.
+    boolean("nvm-enabled", nullptr, kImmutable | kHidden, false),
+    string("nvm-path", nullptr, kImmutable | kHidden, kEmpty, ""),
+    unsigned_number("nvm-size", nullptr, kImmutable | kHidden, 1024 * 1024, INT64_MAX,
+                    256LL * 1024 * 1024, kMemory),
+    enumeration("nvm-backend", kImmutable | kHidden, kNvmBackend, 0),
 
     // Special configs.
     special("dir", nullptr, kProtected | kDenyLoading, Special::kDir),

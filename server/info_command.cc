@@ -18,6 +18,7 @@
 #include "server/aof_persistence.h"
 #include "server/config.h"
 #include "server/format.h"
+#include "server/nvm_persistence_host.h"
 #include "server/rdb_persistence.h"
 #include "server/server.h"
 
@@ -161,6 +162,11 @@ std::string generate_info(Server& server, ArgList args) {
   section("latencystats", [&] { out.append("# Latencystats\r\n"); });
   section("cluster", [&] { out.append("# Cluster\r\ncluster_enabled:0\r\n"); });
   section("keyspace", [&] { keyspace_section(server, &out); });
+  // amber's own section: by name, or with all/everything when NVM mode is on.
+  if (s.names.count("nvm") || (s.all && server.nvm().enabled())) {
+    if (sections++ > 0) out.append("\r\n");
+    out.append(server.nvm().info_section());
+  }
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include "server/debug_command.h"
 #include "server/logger.h"
 #include "server/memory_command.h"
+#include "server/nvm_persistence_host.h"
 #include "server/rdb_persistence.h"
 #include "server/server.h"
 #include "server/system_clock.h"
@@ -89,7 +90,9 @@ int main(int argc, char** argv) {
   if (!server.listen(&error)) return 1;
   server.begin_loading();
   if (!server.aof().start(&error)) return 1;
-  if (!server.rdb().load_at_startup(&error)) return 1;
+  if (!server.nvm().start(&error)) return 1;
+  // The NVM store is the dataset when NVM mode is on: no RDB on top of it.
+  if (!server.nvm().enabled() && !server.rdb().load_at_startup(&error)) return 1;
   server.end_loading();
   if (!server.handle_signals()) {
     std::fprintf(stderr, "could not install signal handling\n");

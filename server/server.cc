@@ -11,6 +11,7 @@
 #include "core/assert.h"
 #include "server/aof_persistence.h"
 #include "server/config.h"
+#include "server/nvm_persistence_host.h"
 #include "server/rdb_persistence.h"
 
 namespace amber {
@@ -55,6 +56,7 @@ Server::Server(Config& config, Clock& clock, Random& random, Logger& logger, std
   register_commands();
   aof_ = std::make_unique<AofPersistence>(*this);
   rdb_ = std::make_unique<RdbPersistence>(*this);
+  nvm_ = std::make_unique<NvmPersistenceHost>(*this);
   // One snapshot-like job at a time (they share the dbs' copy-on-write bit).
   rdb_->aof_rewrite_in_progress = [this] { return aof_->rewrite_in_progress(); };
   rdb_->before_foreground_save = [this] { aof_->yield_to_save(); };
@@ -71,6 +73,7 @@ Server::Server(Config& config, Clock& clock, Random& random, Logger& logger, std
 }
 
 Server::~Server() {
+  nvm_.reset();
   rdb_.reset();
   aof_.reset();
   engine_.set_gate(nullptr);
@@ -168,6 +171,7 @@ void Server::before_sleep() {
   // The AOF is written (and with appendfsync always synced) before any
   // reply of this iteration leaves: a reply acknowledges a logged write.
   aof_->before_sleep();
+  nvm_->before_sleep();  // NVM group commit, for the same reason
   rdb_->before_sleep();
   handle_pending_writes();
   free_closed_clients();
@@ -181,6 +185,7 @@ void Server::cron() {
   if (pause_type_ == PauseType::kOff) engine_.cron();
   clients_cron(now_ms / 1000);
   aof_->cron();
+  nvm_->cron();
   rdb_->cron();
   track_metrics(now_ms);
 }

@@ -36,6 +36,7 @@ namespace amber {
 class Config;
 class RdbPersistence;
 class AofPersistence;
+class NvmPersistenceHost;
 
 // Values read from Config; refreshed when CONFIG SET changes one of them.
 struct ServerSettings {
@@ -151,6 +152,8 @@ class Server final : public CommandGate {
   AofPersistence& aof() { return *aof_; }
   // RDB snapshots (server/rdb_persistence.h).
   RdbPersistence& rdb() { return *rdb_; }
+  // NVM persistence mode (server/nvm_persistence_host.h).
+  NvmPersistenceHost& nvm() { return *nvm_; }
 
   // --- client I/O (client.cc, client_io.cc) ---
   void read_from_client(Client& c);
@@ -207,6 +210,7 @@ class Server final : public CommandGate {
   Client* current_client_ = nullptr;
   std::unique_ptr<AofPersistence> aof_;
   std::unique_ptr<RdbPersistence> rdb_;
+  std::unique_ptr<NvmPersistenceHost> nvm_;
   bool shutdown_saved_ = false;  // SHUTDOWN already ran prepare_shutdown
   PauseType pause_type_ = PauseType::kOff;
   int64_t pause_end_ms_ = 0;

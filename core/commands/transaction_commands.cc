@@ -130,6 +130,7 @@ void Engine::unwatch_all(Session& session) {
 }
 
 void Engine::signal_modified(int db, std::string_view key) {
+  if (keyspace_observer_ != nullptr) keyspace_observer_->on_key_modified(db, key);
   auto& map = watchers_[static_cast<size_t>(db)];
   if (map.empty()) return;
   auto it = map.find(std::string(key));
@@ -150,6 +151,7 @@ void Engine::signal_modified(int db, std::string_view key) {
 }
 
 void Engine::signal_db_replaced(int db, int with) {
+  if (keyspace_observer_ != nullptr) keyspace_observer_->on_db_replaced(db, with);
   auto& map = watchers_[static_cast<size_t>(db)];
   for (auto& [key, sessions] : map) {
     bool in_emptied = dbs_[static_cast<size_t>(db)]->find(key) != nullptr;

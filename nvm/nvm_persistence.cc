@@ -1,0 +1,295 @@
+// NvmPersistence: the glue between the engine and the NVM library. It logs
+// *physical* state, not commands: the engine tells it which keys and
+// databases changed (KeyspaceObserver), and when the engine closes a write
+// unit (PropagationSink) it reads each touched key's final value straight
+// from the Db and writes one record. So replay never evaluates a command and
+// a re-applied record is harmless, and the store can be read back in O(keys)
+// at startup instead of re-running history.
+//
+// Fault model: a crash (SIGKILL, power loss on real PMEM) at any instant
+// leaves the log with exactly the records whose persist() returned (plus
+// possibly one later batch, which is then also durable), and the store with
+// a prefix of them applied; recover() replays the rest. Region write-back
+// errors (msync EIO on the page-cache path) make the mode unhealthy for good:
+// the host must stop acknowledging writes.
+#include "nvm/nvm_persistence.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "core/assert.h"
+#include "core/entry.h"
+#include "nvm/emulated_region.h"
+#include "nvm/pmem_region.h"
+
+namespace amber::nvm {
+namespace {
+
+constexpr size_t kMinLogBytes = 64 * 1024;
+constexpr size_t kMinStoreBytes = 256 * 1024;
+// Record header (seq, op_count) and per-op overheads of the encoding.
+constexpr size_t kRecordPrefixBytes = 12;
+constexpr size_t kUpsertOverheadBytes = 1 + 1 + 8 + 4 + 4;
+constexpr size_t kRemoveOverheadBytes = 1 + 1 + 4;
+constexpr size_t kStructuralOpBytes = 3;
+constexpr size_t kRecoveryReplayBatch = 1024;
+constexpr uint64_t kRecoveryScanSlots = 4096;
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status open_region(NvmBackend backend, const std::string& path, size_t size_bytes,
+                   std::unique_ptr<Region>* region) {
+  // An existing file is mapped at its own size.
+  size_t create_bytes = file_exists(path) ? 0 : size_bytes;
+  if (backend == NvmBackend::kEmulated) {
+    std::unique_ptr<EmulatedRegion> emulated;
+    Status s = EmulatedRegion::open_file(path, create_bytes, &emulated);
+    *region = std::move(emulated);
+    return s;
+  }
+  std::unique_ptr<PmemRegion> pmem;
+  Status s = PmemRegion::open(path, create_bytes, &pmem);
+  *region = std::move(pmem);
+  return s;
+}
+
+size_t round_down_lines(uint64_t bytes) { return bytes / kCacheLineBytes * kCacheLineBytes; }
+
+}  // namespace
+
+NvmPersistence::NvmPersistence(NvmOptions options) : options_(std::move(options)) {}
+
+NvmPersistence::~NvmPersistence() { detach(); }
+
+void NvmPersistence::detach() {
+  if (engine_ == nullptr) return;
+  engine_->set_propagation_sink(nullptr);
+  engine_->set_keyspace_observer(nullptr);
+  engine_ = nullptr;
+}
+
+bool NvmPersistence::is_pmem() const { return log_region_ && log_region_->is_pmem(); }
+
+uint64_t NvmPersistence::store_used_bytes() const {
+  return store_ ? store_->allocator().used_bytes() : 0;
+}
+
+Status NvmPersistence::open_regions() {
+  // A quarter for the log (it only holds what the replayer has not folded
+  // in yet), the rest for the store.
+  uint64_t total = options_.size_bytes;
+  size_t log_bytes = std::max(kMinLogBytes, round_down_lines(total / 4));
+  size_t store_bytes =
+      std::max(kMinStoreBytes, round_down_lines(total - std::min(total, log_bytes)));
+  Status s = open_region(options_.backend, options_.dir + "/" + std::string(kLogFileName),
+                         log_bytes, &log_region_);
+  if (!s.ok()) return s;
+  return open_region(options_.backend, options_.dir + "/" + std::string(kStoreFileName),
+                     store_bytes, &store_region_);
+}
+
+// Opens the log and the store, formatting what is missing. The two belong
+// together (same generation): a store replayed from another store's log
+// would be a keyspace nobody wrote.
+Status NvmPersistence::open_pair(int64_t now_ms) {
+  Status log_status = PmemLog::open(log_region_.get(), &log_);
+  if (!log_status.ok() && !log_status.is_not_found()) return log_status;
+  Status store_status = PmemStore::open(store_region_.get(), &store_);
+  if (!store_status.ok() && !store_status.is_not_found()) return store_status;
+  uint64_t generation = static_cast<uint64_t>(std::max<int64_t>(1, now_ms));
+  if (store_) generation = store_->generation();
+  if (!store_) {
+    // A missing store is only legitimate when the log still holds its whole
+    // history (a crash during the first format).
+    if (log_ && log_->head_lsn() != 0) {
+      return Status::corruption("NVM store missing but its log was already replayed");
+    }
+    if (log_) generation = log_->generation();
+    Status s = PmemStore::format(store_region_.get(), generation, {}, &store_);
+    if (!s.ok()) return s;
+  }
+  if (!log_) {
+    Status s = PmemLog::format(log_region_.get(), generation, &log_);
+    if (!s.ok()) return s;
+  }
+  if (log_->generation() != store_->generation()) {
+    return Status::corruption("NVM log and store belong to different generations");
+  }
+  replayer_ = std::make_unique<Replayer>(log_.get(), store_.get());
+  return Status();
+}
+
+Status NvmPersistence::load_store(Engine& engine) {
+  const int64_t now_ms = engine.clock().now_ms();
+  Status bad;
+  uint64_t cursor = 0;
+  do {
+    Status s = store_->scan(
+        cursor, kRecoveryScanSlots,
+        [&](const StoreItemView& item) {
+          if (static_cast<int>(item.db) >= engine.db_count()) {
+            if (bad.ok())
+              bad = Status::invalid_argument("NVM store has keys in db " + std::to_string(item.db) +
+                                             ", beyond the configured databases");
+            return;
+          }
+          int db = static_cast<int>(item.db);
+          if (item.expire_ms != kNoExpire && item.expire_ms <= now_ms) {
+            // Gone already: log its removal once the engine is attached.
+            touched_.emplace(db, std::string(item.key));
+            ++stats_.recovery_expired_keys;
+            return;
+          }
+          Entry* e =
+              engine.db(db).insert(item.key, item.value, encoding_for_new_string(item.value));
+          if (item.expire_ms != kNoExpire) engine.db(db).set_expire(e, item.expire_ms);
+          ++stats_.recovered_keys;
+        },
+        &cursor);
+    if (!s.ok()) return s;
+  } while (cursor != 0);
+  return bad;
+}
+
+Status NvmPersistence::recover(Engine& engine) {
+  AMBER_ASSERT(engine_ == nullptr && log_ == nullptr);
+  if (engine.db_count() > static_cast<int>(PmemStore::kMaxDatabases)) {
+    return Status::invalid_argument("NVM mode supports at most 16 databases");
+  }
+  const int64_t start_us = engine.clock().now_us();
+  Status s = open_regions();
+  if (s.ok()) s = open_pair(engine.clock().now_ms());
+  while (s.ok() && !replayer_->caught_up()) s = replayer_->step(kRecoveryReplayBatch);
+  if (s.ok()) s = load_store(engine);
+  if (!s.ok()) return s;
+  next_seq_ = store_->applied_seq() + 1;
+  engine_ = &engine;
+  engine.set_propagation_sink(this);
+  engine.set_keyspace_observer(this);
+  // Removes the keys that expired while the server was down.
+  log_pending_unit();
+  before_reply();
+  stats_.last_recovery_ms = (engine.clock().now_us() - start_us) / 1000;
+  return failed_;
+}
+
+void NvmPersistence::on_key_modified(int db, std::string_view key) {
+  touched_.emplace(db, std::string(key));
+}
+
+void NvmPersistence::on_db_replaced(int db, int with) {
+  if (with < 0) {
+    structural_.push_back({db, -1});
+    // The flush makes the earlier states of these keys irrelevant.
+    std::erase_if(touched_, [db](const auto& k) { return k.first == db; });
+    return;
+  }
+  if (swap_echo_ == std::make_pair(db, with)) {
+    swap_echo_ = {-1, -1};
+    return;
+  }
+  structural_.push_back({db, with});
+  swap_echo_ = {with, db};
+  // Keys touched before the swap now live in the partner database.
+  std::set<std::pair<int, std::string>> remapped;
+  for (const auto& [d, key] : touched_) {
+    int to = d == db ? with : (d == with ? db : d);
+    remapped.emplace(to, key);
+  }
+  touched_ = std::move(remapped);
+}
+
+void NvmPersistence::propagate(const std::vector<PropagatedOp>& /*unit*/) { log_pending_unit(); }
+
+void NvmPersistence::begin_record() { builder_.begin(next_seq_++); }
+
+bool NvmPersistence::make_room(size_t op_bytes) {
+  const size_t max = log_->max_payload_bytes();
+  if (kRecordPrefixBytes + op_bytes > max) {
+    fail(Status::invalid_argument("NVM: a key's value is larger than the log's largest record"));
+    return false;
+  }
+  if (builder_.op_count() > 0 && builder_.bytes().size() + op_bytes > max) {
+    append_record();
+    ++stats_.split_units;
+    begin_record();
+  }
+  return true;
+}
+
+// One record (or, when it would not fit, several) for the changes since the
+// last unit: the structural ops in order, then each touched key as it is now.
+void NvmPersistence::log_pending_unit() {
+  if (engine_ == nullptr || (structural_.empty() && touched_.empty())) return;
+  begin_record();
+  for (const StructuralOp& op : structural_) {
+    if (!make_room(kStructuralOpBytes)) break;
+    if (op.with < 0) {
+      builder_.flush_db(static_cast<uint32_t>(op.db));
+    } else {
+      builder_.swap_db(static_cast<uint32_t>(op.db), static_cast<uint32_t>(op.with));
+    }
+  }
+  for (const auto& [db, key] : touched_) {
+    const Entry* e = engine_->db(db).find(key);
+    if (e == nullptr) {
+      if (!make_room(kRemoveOverheadBytes + key.size())) continue;
+      builder_.remove(static_cast<uint32_t>(db), key);
+    } else {
+      if (!make_room(kUpsertOverheadBytes + key.size() + e->value().size())) continue;
+      builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
+    }
+  }
+  structural_.clear();
+  touched_.clear();
+  swap_echo_ = {-1, -1};
+  if (builder_.op_count() > 0) append_record();
+}
+
+// Appends the built record; a full log is persisted and replayed until the
+// record fits (back-pressure).
+void NvmPersistence::append_record() {
+  std::string_view payload = builder_.bytes();
+  while (!log_->append(payload)) {
+    log_->persist();
+    ++stats_.persists;
+    size_t applied = 0;
+    Status s = replayer_->step(options_.replay_records_per_step, &applied);
+    ++stats_.backpressure_steps;
+    if (!s.ok() || applied == 0) {
+      fail(s.ok() ? Status::io_error("NVM log full and nothing to replay") : s);
+      return;
+    }
+  }
+  ++stats_.records_appended;
+  stats_.bytes_appended += payload.size();
+}
+
+void NvmPersistence::before_reply() {
+  if (log_ == nullptr) return;
+  log_pending_unit();
+  if (log_->appended_lsn() == log_->tail_lsn()) return;
+  log_->persist();
+  ++stats_.persists;
+  Status health = log_region_->health();
+  if (!health.ok()) fail(health);
+}
+
+Status NvmPersistence::step() {
+  if (log_ == nullptr) return Status();
+  Status s = replayer_->step(options_.replay_records_per_step);
+  if (s.ok()) s = store_region_->health();
+  if (s.ok()) s = store_->step(options_.store_slots_per_step);
+  if (!s.ok()) fail(s);
+  return s;
+}
+
+void NvmPersistence::fail(Status status) {
+  if (failed_.ok()) failed_ = std::move(status);
+}
+
+}  // namespace amber::nvm

@@ -1,0 +1,147 @@
+// NvmPersistence: the NVM persistence mode, independent of the server. It
+// owns the two regions under the NVM directory (the write-ahead PmemLog in
+// `amber.nvmlog`, the PmemStore keyspace in `amber.nvmstore`), listens to the
+// engine as its PropagationSink and KeyspaceObserver, and turns each write
+// unit into one physical log record (nvm/log_record.h):
+//
+//   engine ─ on_key_modified / on_db_replaced ─> touched keys, structural ops
+//          ─ propagate(unit) ──────────────────> record = structural ops in
+//                                                order, then each touched
+//                                                key's final state -> append
+//   host   ─ before_reply() ─> PmemLog::persist() once per loop batch
+//          ─ step()         ─> bounded Replayer::step + PmemStore::step
+//          ─ recover()      ─> replay the log, load the store into the engine
+//
+// Durability: a write is durable once before_reply() returned after the unit
+// that made it (group commit); the host must not send any reply of the batch
+// before that, and must stop acknowledging writes once healthy() is false.
+// A full log applies back-pressure (the log is persisted, then replayed into
+// the store until the record fits): a record is never dropped. A unit larger
+// than half the log is split into several records, so after a crash it may
+// be visible in part (documented limit). A single key whose value does not
+// fit in one record cannot be logged: the mode becomes unhealthy.
+// Threads: the engine's one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/engine.h"
+#include "core/keyspace_observer.h"
+#include "core/propagation.h"
+#include "core/status.h"
+#include "nvm/log_record.h"
+#include "nvm/pmem_log.h"
+#include "nvm/pmem_store.h"
+#include "nvm/region.h"
+#include "nvm/replayer.h"
+
+namespace amber::nvm {
+
+enum class NvmBackend { kPmem, kEmulated };
+
+struct NvmOptions {
+  std::string dir;                     // holds the two region files
+  uint64_t size_bytes = 256ULL << 20;  // log + store
+  NvmBackend backend = NvmBackend::kPmem;
+  size_t replay_records_per_step = 256;  // per step()
+  uint64_t store_slots_per_step = 4096;  // per step()
+};
+
+struct NvmStats {
+  uint64_t records_appended = 0;
+  uint64_t bytes_appended = 0;
+  uint64_t persists = 0;
+  uint64_t backpressure_steps = 0;
+  uint64_t split_units = 0;
+  uint64_t recovered_keys = 0;
+  uint64_t recovery_expired_keys = 0;
+  int64_t last_recovery_ms = 0;
+};
+
+class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
+ public:
+  static constexpr std::string_view kLogFileName = "amber.nvmlog";
+  static constexpr std::string_view kStoreFileName = "amber.nvmstore";
+
+  explicit NvmPersistence(NvmOptions options);
+  // Detaches from the engine. Persists nothing: whatever before_reply() did
+  // not make durable is lost, exactly as in a crash.
+  ~NvmPersistence() override;
+
+  // Opens (or, when missing, formats) both regions, replays the whole log
+  // into the store, loads every unexpired key of the store into `engine`'s
+  // databases (which must be empty), logs the removal of the expired ones and
+  // installs itself as the engine's sink and observer. REQUIRES: called once;
+  // engine outlives this object (or detach() first).
+  Status recover(Engine& engine);
+  // Stops listening to the engine.
+  void detach();
+
+  // Group commit: makes every record appended since the last call durable.
+  // Keys changed outside any propagated unit are logged first.
+  void before_reply();
+  // Bounded background work: replays durable records into the store and
+  // advances the store's rebuild / reclaim walk.
+  Status step();
+
+  // Ok until a write failed to become durable (sticky).
+  const Status& health() const { return failed_; }
+  bool healthy() const { return failed_.ok(); }
+
+  // --- Statistics (INFO # NVM) ---
+  bool is_pmem() const;
+  uint64_t log_used_bytes() const { return log_ ? log_->used_bytes() : 0; }
+  uint64_t log_capacity_bytes() const { return log_ ? log_->capacity_bytes() : 0; }
+  uint64_t replay_lag_bytes() const { return replayer_ ? replayer_->lag_bytes() : 0; }
+  uint64_t store_keys() const { return store_ ? store_->key_count() : 0; }
+  uint64_t store_used_bytes() const;
+  uint64_t next_seq() const { return next_seq_; }
+  const NvmStats& stats() const { return stats_; }
+  const NvmOptions& options() const { return options_; }
+
+  // PropagationSink: the unit's argv is not used, the touched keys are.
+  void propagate(const std::vector<PropagatedOp>& unit) override;
+  // KeyspaceObserver.
+  void on_key_modified(int db, std::string_view key) override;
+  void on_db_replaced(int db, int with) override;
+
+ private:
+  struct StructuralOp {
+    int db = 0;
+    int with = -1;  // -1: flush_db
+  };
+
+  Status open_regions();
+  Status open_pair(int64_t now_ms);
+  Status load_store(Engine& engine);
+  void log_pending_unit();
+  void begin_record();
+  // Ends the record when `op_bytes` more would overflow it.
+  bool make_room(size_t op_bytes);
+  void append_record();
+  void fail(Status status);
+
+  NvmOptions options_;
+  Engine* engine_ = nullptr;
+  std::unique_ptr<Region> log_region_;
+  std::unique_ptr<Region> store_region_;
+  std::unique_ptr<PmemLog> log_;
+  std::unique_ptr<PmemStore> store_;
+  std::unique_ptr<Replayer> replayer_;
+  LogRecordBuilder builder_;
+  uint64_t next_seq_ = 1;
+  std::vector<StructuralOp> structural_;
+  std::set<std::pair<int, std::string>> touched_;
+  // The second half of a SWAPDB's pair of calls, to skip.
+  std::pair<int, int> swap_echo_{-1, -1};
+  Status failed_;
+  NvmStats stats_;
+};
+
+}  // namespace amber::nvm

@@ -1,0 +1,52 @@
+// NvmPersistenceHost: the server's side of NVM persistence mode. It reads
+// nvm-enabled, nvm-path (empty: `dir`), nvm-size and nvm-backend from Config
+// and drives an nvm::NvmPersistence from the event loop:
+//
+//   main ─> start()          recover the keyspace from the NVM regions
+//                            (instead of the RDB); refuse to start on error
+//   loop ─> before_sleep()   group commit before any reply of the batch
+//                            leaves; a bounded replay step
+//        ─> cron()           a bounded replay / store walk step
+//   gate ─> deny_writes()    -MISCONF once NVM writes stopped being durable
+//   INFO nvm: info_section().
+//
+// One persistence sink only: nvm-enabled yes with appendonly yes is refused
+// at startup. Thread: the event loop's.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/command.h"
+#include "nvm/nvm_persistence.h"
+
+namespace amber {
+
+class Server;
+
+class NvmPersistenceHost {
+ public:
+  explicit NvmPersistenceHost(Server& server);
+  ~NvmPersistenceHost();
+
+  // At startup, before serving: with nvm-enabled yes opens (or creates) the
+  // regions and loads the keyspace. False with a message if the server must
+  // not start.
+  bool start(std::string* error);
+  void before_sleep();
+  void cron();
+
+  bool enabled() const { return nvm_ != nullptr; }
+  bool deny_writes(const CommandSpec& spec, std::string* error) const;
+  // The "# NVM" INFO section.
+  std::string info_section() const;
+
+ private:
+  void step();
+
+  Server& server_;
+  std::unique_ptr<nvm::NvmPersistence> nvm_;
+  bool reported_failure_ = false;
+};
+
+}  // namespace amber
