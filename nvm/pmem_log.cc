@@ -98,8 +98,15 @@ Status PmemLog::open(Region* region, std::unique_ptr<PmemLog>* log) {
                               std::to_string(tail));
   }
   std::unique_ptr<PmemLog> recovered(new PmemLog(region, generation, capacity, head, tail));
+  // append() publishes the tail only after the record that follows a pad or
+  // skip, so a durable log never ends in one; an image that does is damaged
+  // (and read() could not hand out a record there).
+  bool last_is_record = true;
   for (uint64_t lsn = head; lsn < tail;) {
-    AMBER_RETURN_IF_ERROR(recovered->validate_record(lsn, &lsn));
+    AMBER_RETURN_IF_ERROR(recovered->validate_record(lsn, &lsn, &last_is_record));
+  }
+  if (!last_is_record) {
+    return Status::corruption("nvm log: ends in a pad or skip at tail " + std::to_string(tail));
   }
   *log = std::move(recovered);
   return Status();
@@ -107,8 +114,9 @@ Status PmemLog::open(Region* region, std::unique_ptr<PmemLog>* log) {
 
 // Checks the record (or pad, or implicit skip) at `lsn` against the durable
 // tail and its checksum; sets *next_lsn past it.
-Status PmemLog::validate_record(uint64_t lsn, uint64_t* next_lsn) const {
+Status PmemLog::validate_record(uint64_t lsn, uint64_t* next_lsn, bool* is_record) const {
   uint64_t room = capacity_ - lsn % capacity_;
+  if (is_record != nullptr) *is_record = false;
   if (room < kRecordHeaderBytes) {
     *next_lsn = lsn + room;
     return lsn + room <= tail_ ? Status() : Status::corruption("nvm log: skip past the tail");
@@ -131,6 +139,7 @@ Status PmemLog::validate_record(uint64_t lsn, uint64_t* next_lsn) const {
     return Status::corruption(where + ": checksum mismatch");
   }
   *next_lsn = lsn + total;
+  if (is_record != nullptr) *is_record = kind == kKindRecord;
   return Status();
 }
 

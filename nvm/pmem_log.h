@@ -102,7 +102,8 @@ class PmemLog {
   // the next lap when it does not fit before the end).
   uint64_t placement(uint64_t lsn, uint64_t total) const;
   void flush_range(uint64_t from, uint64_t to);
-  Status validate_record(uint64_t lsn, uint64_t* next_lsn) const;
+  // `*is_record` (if not null): false for a pad or an implicit skip.
+  Status validate_record(uint64_t lsn, uint64_t* next_lsn, bool* is_record = nullptr) const;
 
   Region* region_;
   uint64_t generation_;
