@@ -26,6 +26,8 @@
 #include "core/io/random.h"
 #include "core/persist/aof_loader.h"
 #include "core/persist/aof_manager.h"
+#include "core/persist/rdb_writer.h"
+#include "fuzz/db_compare.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_targets.h"
 
@@ -68,21 +70,6 @@ void write_file(PosixFileSystem& fs, const std::string& path, std::string_view b
   FUZZ_CHECK(s.ok(), "cannot write %s: %s", path.c_str(), s.to_string().c_str());
 }
 
-void check_same_dataset(Engine& a, Engine& b) {
-  for (int i = 0; i < a.db_count(); ++i) {
-    Db& left = a.db(i);
-    Db& right = b.db(i);
-    FUZZ_CHECK(left.size() == right.size(), "db %d: %zu keys, %zu after the round trip", i,
-               left.size(), right.size());
-    left.for_each([&](Entry* e) {
-      Entry* other = right.find(e->key());
-      FUZZ_CHECK(other != nullptr, "db %d: a key vanished in the round trip", i);
-      FUZZ_CHECK(other->value() == e->value(), "db %d: a value changed in the round trip", i);
-      FUZZ_CHECK(other->expire_ms == e->expire_ms, "db %d: an expire changed", i);
-    });
-  }
-}
-
 void check_round_trip(PosixFileSystem& fs, Engine& loaded) {
   std::string path = scratch_dir() + "/rewritten.aof";
   std::unique_ptr<WritableFile> file;
@@ -94,7 +81,7 @@ void check_round_trip(PosixFileSystem& fs, Engine& loaded) {
   AofLoadResult result;
   s = load_aof_file(fs, path, /*is_last=*/false, again.engine, AofLoadOptions{}, &result);
   FUZZ_CHECK(s.ok(), "amber cannot load the base it wrote: %s", s.to_string().c_str());
-  check_same_dataset(loaded, again.engine);
+  check_same_dbs(engine_dbs(loaded), engine_dbs(again.engine));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "core/db.h"
 #include "core/persist/rdb_loader.h"
 #include "core/persist/rdb_writer.h"
+#include "fuzz/db_compare.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_targets.h"
 
@@ -42,22 +43,6 @@ struct Databases {
   std::vector<Db*> view;
 };
 
-void check_same_contents(Databases& a, Databases& b) {
-  for (int i = 0; i < kDatabases; ++i) {
-    Db& left = *a.view[static_cast<size_t>(i)];
-    Db& right = *b.view[static_cast<size_t>(i)];
-    FUZZ_CHECK(left.size() == right.size(), "db %d: %zu keys, %zu after the round trip", i,
-               left.size(), right.size());
-    left.for_each([&](Entry* e) {
-      Entry* other = right.find(e->key());
-      FUZZ_CHECK(other != nullptr, "db %d: a key vanished in the round trip", i);
-      FUZZ_CHECK(other->value() == e->value(), "db %d: a value changed in the round trip", i);
-      FUZZ_CHECK(other->expire_ms == e->expire_ms, "db %d: an expire changed (%lld vs %lld)", i,
-                 static_cast<long long>(e->expire_ms), static_cast<long long>(other->expire_ms));
-    });
-  }
-}
-
 void check_round_trip(Databases& loaded) {
   std::string bytes;
   StringRdbSink sink(&bytes);
@@ -76,7 +61,7 @@ void check_round_trip(Databases& loaded) {
   FUZZ_CHECK(result.checksum_verified, "amber's own file has no checksum");
   FUZZ_CHECK(result.bytes_consumed == bytes.size(), "reload stopped at %llu of %zu bytes",
              static_cast<unsigned long long>(result.bytes_consumed), bytes.size());
-  check_same_contents(loaded, reloaded);
+  check_same_dbs(loaded.view, reloaded.view);
 }
 
 }  // namespace

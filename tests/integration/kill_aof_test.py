@@ -286,7 +286,9 @@ class KillAof(unittest.TestCase):
                         self.fail_seed("db %d key %r: %r, expected %r" %
                                        (db, key, value, self.expected[db][key]))
 
-    def test_acknowledged_writes_survive_sigkill(self):
+    def run_cycles(self):
+        """Starts, preloads, kills and verifies until CYCLES or the time budget;
+        returns (cycles run, seconds taken)."""
         started = time.monotonic()
         self.server.start()
         self.preload()
@@ -297,7 +299,10 @@ class KillAof(unittest.TestCase):
             self.run_cycle(cycle)
             cycles += 1
         self.verify_all()
-        took = time.monotonic() - started
+        return cycles, time.monotonic() - started
+
+    def test_acknowledged_writes_survive_sigkill(self):
+        cycles, took = self.run_cycles()
         print("seed %d: %d kill cycles in %.1fs; kills during a running job: %s of %s" %
               (self.seed, cycles, took, self.in_job, self.job_cycles), file=sys.stderr)
         self.assertGreaterEqual(cycles, 50, "too slow: only %d cycles in budget" % cycles)

@@ -22,8 +22,6 @@ import redis
 
 import kill_aof_test as aof
 
-CYCLES = int(os.environ.get("AMBER_KILL_CYCLES", "54"))
-TIME_BUDGET_S = 55.0
 BULK_KEYS = 5000
 
 
@@ -65,20 +63,10 @@ class KillNvm(aof.KillAof):
             self.fail_seed("bulk keys lost")
 
     def test_acknowledged_writes_survive_sigkill(self):
-        started = time.monotonic()
-        self.server.start()
-        self.preload()
-        cycles = 0
-        for cycle in range(CYCLES):
-            if time.monotonic() - started > TIME_BUDGET_S:
-                break
-            self.run_cycle(cycle)
-            cycles += 1
-        self.verify_all()
+        cycles, took = self.run_cycles()
         info = self.client().info("nvm")
         self.assertEqual(info["nvm_enabled"], 1)
         self.assertEqual(info["nvm_log_capacity_bytes"], 128 * 1024 * 1024 // 4 - 192)
-        took = time.monotonic() - started
         print("seed %d: %d NVM kill cycles in %.1fs; last recovery %d ms, %d store keys" %
               (self.seed, cycles, took, info["nvm_last_recovery_ms"], info["nvm_store_keys"]),
               file=sys.stderr)
