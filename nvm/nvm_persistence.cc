@@ -41,8 +41,8 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-Status open_region(NvmBackend backend, const std::string& path, size_t size_bytes,
-                   std::unique_ptr<Region>* region) {
+Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,
+                        std::unique_ptr<Region>* region) {
   // An existing file is mapped at its own size.
   size_t create_bytes = file_exists(path) ? 0 : size_bytes;
   if (backend == NvmBackend::kEmulated) {
@@ -85,11 +85,16 @@ Status NvmPersistence::open_regions() {
   size_t log_bytes = std::max(kMinLogBytes, round_down_lines(total / 4));
   size_t store_bytes =
       std::max(kMinStoreBytes, round_down_lines(total - std::min(total, log_bytes)));
-  Status s = open_region(options_.backend, options_.dir + "/" + std::string(kLogFileName),
-                         log_bytes, &log_region_);
+  if (options_.open_region) {
+    Status s = options_.open_region(RegionRole::kLog, log_bytes, &log_region_);
+    if (!s.ok()) return s;
+    return options_.open_region(RegionRole::kStore, store_bytes, &store_region_);
+  }
+  Status s = open_region_file(options_.backend, options_.dir + "/" + std::string(kLogFileName),
+                              log_bytes, &log_region_);
   if (!s.ok()) return s;
-  return open_region(options_.backend, options_.dir + "/" + std::string(kStoreFileName),
-                     store_bytes, &store_region_);
+  return open_region_file(options_.backend, options_.dir + "/" + std::string(kStoreFileName),
+                          store_bytes, &store_region_);
 }
 
 // Opens the log and the store, formatting what is missing. The two belong

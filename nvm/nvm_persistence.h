@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -45,12 +46,21 @@ namespace amber::nvm {
 
 enum class NvmBackend { kPmem, kEmulated };
 
+enum class RegionRole { kLog, kStore };
+
+// Opens (or creates with `size_bytes`) the region for `role`. The default
+// maps the files under NvmOptions::dir with the chosen backend; the
+// simulator injects in-memory EmulatedRegions whose crash images it keeps.
+using RegionOpener =
+    std::function<Status(RegionRole role, size_t size_bytes, std::unique_ptr<Region>* region)>;
+
 struct NvmOptions {
   std::string dir;                     // holds the two region files
   uint64_t size_bytes = 256ULL << 20;  // log + store
   NvmBackend backend = NvmBackend::kPmem;
   size_t replay_records_per_step = 256;  // per step()
   uint64_t store_slots_per_step = 4096;  // per step()
+  RegionOpener open_region;              // empty: files under `dir`
 };
 
 struct NvmStats {
