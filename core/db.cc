@@ -37,7 +37,11 @@ Entry* allocate(std::string_view key, size_t value_capacity) {
 
 Db::Db(uint64_t hash_seed) : dict_(hash_seed) {}
 
-Db::~Db() { clear(); }
+// Frees what is resident; never fills a lazy keyspace in.
+Db::~Db() {
+  lazy_ = nullptr;
+  clear();
+}
 
 Entry* Db::insert(std::string_view key, std::string_view value, Encoding encoding) {
   return insert(key, value, encoding, dict_.hash(key));
@@ -135,12 +139,13 @@ void Db::clear_expire(Entry* e) {
   e->expire_ms = kNoExpire;
 }
 
-Entry* Db::random_volatile(Random& random) {
+Entry* Db::random_resident_volatile(Random& random) {
   if (volatile_.empty()) return nullptr;
   return volatile_[random.uniform(volatile_.size())];
 }
 
 void Db::clear() {
+  complete();
   preserve_all();
   volatile_.clear();
   volatile_.shrink_to_fit();
@@ -150,6 +155,7 @@ void Db::clear() {
 void Db::swap_contents(Db& other) {
   // The snapshot saves each db's entries under the index they had at its
   // start; after the swap that index would be wrong, so save them now.
+  complete();
   preserve_all();
   other.preserve_all();
   std::swap(dict_, other.dict_);
@@ -157,12 +163,16 @@ void Db::swap_contents(Db& other) {
 }
 
 void Db::set_snapshot(SnapshotObserver* observer, bool parity) {
+  // Entries inserted after the start count as saved: every key of the
+  // snapshot must be resident before it starts.
+  if (observer != nullptr) complete();
   observer_ = observer;
   parity_ = parity;
 }
 
 void Db::preserve_all() {
   if (observer_ == nullptr) return;
+  complete();
   dict_.for_each([this](Entry* e) { preserve(e); });
 }
 

@@ -7,6 +7,15 @@
 // lets a running snapshot save the entry's old state (copy-on-write at key
 // level, see core/persist/snapshot.h). Code outside Db must never write an
 // entry's bytes directly; write_value_range is the in-place writer.
+//
+// Lazy keyspace (NVM restart, core/lazy_keyspace.h): while one is attached,
+// a lookup miss asks it for the key, and every method that observes the
+// whole keyspace (size, volatile_count, for_each, scan, random_entry,
+// random_volatile, clear, swap_contents, preserve_all, dict, starting a
+// snapshot) first has it fill every key in. Those methods stay const where
+// they were: the fill changes where keys live, not which keys exist. The
+// *_resident methods see only what is in DRAM (active expiry, the lazy
+// keyspace itself).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +25,7 @@
 
 #include "core/dict.h"
 #include "core/entry.h"
+#include "core/lazy_keyspace.h"
 
 namespace amber {
 
@@ -38,11 +48,30 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
-  size_t size() const { return dict_.size(); }
-  size_t volatile_count() const { return volatile_.size(); }
+  size_t size() const {
+    complete();
+    return dict_.size();
+  }
+  size_t volatile_count() const {
+    complete();
+    return volatile_.size();
+  }
+  size_t resident_size() const { return dict_.size(); }
+  size_t resident_volatile_count() const { return volatile_.size(); }
 
   // The entry for `key`, expired or not.
-  Entry* find(std::string_view key) { return dict_.find(key); }
+  Entry* find(std::string_view key) {
+    Entry* e = dict_.find(key);
+    if (e == nullptr && lazy_ != nullptr) [[unlikely]]
+      return lazy_->fault_in(*this, key);
+    return e;
+  }
+  // Only what is in DRAM: no fault-in.
+  Entry* find_resident(std::string_view key) { return dict_.find(key); }
+
+  // Attaches (or, with nullptr, detaches) the lazy keyspace.
+  void set_lazy(LazyKeyspace* lazy) { lazy_ = lazy; }
+  bool lazy() const { return lazy_ != nullptr; }
 
   // Adds a new key with a string value and no expire. REQUIRES: key absent.
   Entry* insert(std::string_view key, std::string_view value, Encoding encoding);
@@ -52,7 +81,12 @@ class Db {
   // insert each with its hash (see Dict).
   uint64_t key_hash(std::string_view key) const { return dict_.hash(key); }
   void prefetch(uint64_t key_hash) const { dict_.prefetch(key_hash); }
-  Entry* find(std::string_view key, uint64_t key_hash) { return dict_.find(key, key_hash); }
+  Entry* find(std::string_view key, uint64_t key_hash) {
+    Entry* e = dict_.find(key, key_hash);
+    if (e == nullptr && lazy_ != nullptr) [[unlikely]]
+      return lazy_->fault_in(*this, key);
+    return e;
+  }
   Entry* insert(std::string_view key, std::string_view value, Encoding encoding, uint64_t key_hash);
   // Replaces the string value of `e`; keeps its expire. May move the entry:
   // use the returned pointer from then on.
@@ -70,15 +104,26 @@ class Db {
   void set_expire(Entry* e, int64_t when_ms);
   void clear_expire(Entry* e);
 
-  Entry* random_entry(Random& random) { return dict_.random_entry(random); }
+  Entry* random_entry(Random& random) {
+    complete();
+    return dict_.random_entry(random);
+  }
   // A random key that has an expire time, or nullptr.
-  Entry* random_volatile(Random& random);
+  Entry* random_volatile(Random& random) {
+    complete();
+    return random_resident_volatile(random);
+  }
+  Entry* random_resident_volatile(Random& random);
 
   // One SCAN step; see Dict::scan.
   uint64_t scan(uint64_t cursor, const std::function<void(Entry*)>& emit) const {
+    complete();
     return dict_.scan(cursor, emit);
   }
-  void for_each(const std::function<void(Entry*)>& fn) const { dict_.for_each(fn); }
+  void for_each(const std::function<void(Entry*)>& fn) const {
+    complete();
+    dict_.for_each(fn);
+  }
 
   void clear();
   // SWAPDB: exchanges the whole contents of two databases.
@@ -86,7 +131,10 @@ class Db {
 
   // Incremental housekeeping: rehash and shrink. Called from the engine's cron.
   void housekeeping();
-  Dict& dict() { return dict_; }
+  Dict& dict() {
+    complete();
+    return dict_;
+  }
 
   // --- snapshot copy-on-write (core/persist/snapshot.h) ---
   // Starts (observer != nullptr) or ends a snapshot. Entries whose mark
@@ -100,6 +148,11 @@ class Db {
   void preserve_all();
 
  private:
+  // Brings every lazy key in before a whole-keyspace operation.
+  void complete() const {
+    if (lazy_ != nullptr) [[unlikely]]
+      lazy_->fill_all();
+  }
   Entry* reallocate(Entry* e, size_t value_capacity);
   // The copy-on-write hook: runs before any change to an existing entry.
   void preserve(Entry* e) {
@@ -113,6 +166,7 @@ class Db {
   std::vector<Entry*> volatile_;
   SnapshotObserver* observer_ = nullptr;
   bool parity_ = false;
+  LazyKeyspace* lazy_ = nullptr;
 };
 
 }  // namespace amber

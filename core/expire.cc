@@ -61,7 +61,7 @@ Sample sample_and_expire(Engine& engine, int db_index, uint64_t num, int64_t now
   std::vector<Entry*> picked;
   picked.reserve(num);
   for (uint64_t draws = 0; picked.size() < num && draws < num * 4; ++draws) {
-    Entry* e = db.random_volatile(engine.random());
+    Entry* e = db.random_resident_volatile(engine.random());
     if (std::find(picked.begin(), picked.end(), e) == picked.end()) picked.push_back(e);
   }
   Sample s;
@@ -112,7 +112,7 @@ void Cycle::expire_db(int db) {
   Sample s;
   do {
     ++rounds_;
-    uint64_t num = engine_.db(db).volatile_count();
+    uint64_t num = engine_.db(db).resident_volatile_count();
     if (num == 0) break;
     s = sample_and_expire(engine_, db, std::min(num, params_.keys_per_loop),
                           engine_.clock().now_ms());

@@ -22,7 +22,9 @@ struct PlantedBugs {
   bool ack_before_group_commit = false;
   // A failed fsync is treated as success and the writer stays healthy.
   bool trust_failed_fsync = false;
-  // NVM mode: a log record is acknowledged without Region::persist.
+  // NVM mode: a log record is acknowledged without Region::persist
+  // (PmemLog::persist skips the records' drain; NvmPersistence::before_reply
+  // skips the group commit of every 7th record, so the replies leave first).
   bool skip_nvm_persist = false;
 };
 

@@ -9,8 +9,17 @@
 //                                                order, then each touched
 //                                                key's final state -> append
 //   host   ─ before_reply() ─> PmemLog::persist() once per loop batch
-//          ─ step()         ─> bounded Replayer::step + PmemStore::step
-//          ─ recover()      ─> replay the log, load the store into the engine
+//          ─ step()         ─> bounded fill of DRAM (after a restart), then
+//                              bounded Replayer::step + PmemStore::step
+//          ─ recover()      ─> map the store, put the unreplayed log tail in
+//                              DRAM, serve; the rest comes in lazily
+//
+// Restart (recover) costs the log tail, not the keyspace: the store is
+// mapped, the records it has not applied yet go into DRAM, and a StoreFill
+// (nvm/store_fill.h) serves every other key from the store — a lookup faults
+// it in, step() moves the rest in bounded slices. The Replayer is paused
+// until the fill is done (the fill reads the store as of its applied
+// sequence number); a full log during the fill completes it first.
 //
 // Durability: a write is durable once before_reply() returned after the unit
 // that made it (group commit); the host must not send any reply of the batch
@@ -34,6 +43,7 @@
 
 #include "core/engine.h"
 #include "core/keyspace_observer.h"
+#include "core/planted_bugs.h"
 #include "core/propagation.h"
 #include "core/status.h"
 #include "nvm/log_record.h"
@@ -41,6 +51,7 @@
 #include "nvm/pmem_store.h"
 #include "nvm/region.h"
 #include "nvm/replayer.h"
+#include "nvm/store_fill.h"
 
 namespace amber::nvm {
 
@@ -60,7 +71,10 @@ struct NvmOptions {
   NvmBackend backend = NvmBackend::kPmem;
   size_t replay_records_per_step = 256;  // per step()
   uint64_t store_slots_per_step = 4096;  // per step()
+  uint64_t fill_slots_per_step = 16384;  // per step() while filling DRAM
   RegionOpener open_region;              // empty: files under `dir`
+  // Test builds: planted durability bugs (core/planted_bugs.h); null: none.
+  const PlantedBugs* bugs = nullptr;
 };
 
 struct NvmStats {
@@ -69,9 +83,11 @@ struct NvmStats {
   uint64_t persists = 0;
   uint64_t backpressure_steps = 0;
   uint64_t split_units = 0;
-  uint64_t recovered_keys = 0;
-  uint64_t recovery_expired_keys = 0;
-  int64_t last_recovery_ms = 0;
+  uint64_t tail_records = 0;     // log records put in DRAM at the last recovery
+  uint64_t fill_keys = 0;        // keys the background fill moved into DRAM
+  uint64_t fault_keys = 0;       // keys a lookup moved into DRAM during the fill
+  int64_t last_recovery_ms = 0;  // recover(): from start to serving
+  int64_t fill_ms = 0;           // from serving to the whole keyspace in DRAM
 };
 
 class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
@@ -84,16 +100,20 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // not make durable is lost, exactly as in a crash.
   ~NvmPersistence() override;
 
-  // Opens (or, when missing, formats) both regions, replays the whole log
-  // into the store, loads every unexpired key of the store into `engine`'s
-  // databases (which must be empty), logs the removal of the expired ones and
-  // installs itself as the engine's sink and observer. REQUIRES: called once;
-  // engine outlives this object (or detach() first).
+  // Opens (or, when missing, formats) both regions, applies the log
+  // records the store has not applied yet to `engine`'s databases (which
+  // must be empty), attaches the lazy fill of every other key and installs
+  // itself as the engine's sink and observer. Costs O(log tail), not
+  // O(keys). REQUIRES: called once; engine outlives this object (or
+  // detach() first).
   Status recover(Engine& engine);
-  // Completes the background fill of the engine's databases from the store
-  // (commands that need the whole keyspace call it first).
-  Status finish_fill() { return Status(); }
-  // Stops listening to the engine.
+  // Moves every key not yet in DRAM in now (Db does this by itself before
+  // any whole-keyspace operation).
+  Status finish_fill();
+  // True from recover() until the whole keyspace is in DRAM.
+  bool filling() const { return fill_ != nullptr && !fill_->done(); }
+  // Stops listening to the engine (and drops a fill in progress: the keys
+  // not yet in DRAM are then not in the engine).
   void detach();
 
   // Group commit: makes every record appended since the last call durable.
@@ -115,7 +135,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   uint64_t store_keys() const { return store_ ? store_->key_count() : 0; }
   uint64_t store_used_bytes() const;
   uint64_t next_seq() const { return next_seq_; }
-  const NvmStats& stats() const { return stats_; }
+  NvmStats stats() const;
   const NvmOptions& options() const { return options_; }
 
   // PropagationSink: the unit's argv is not used, the touched keys are.
@@ -132,7 +152,10 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
 
   Status open_regions();
   Status open_pair(int64_t now_ms);
-  Status load_store(Engine& engine);
+  Status apply_log_tail(Engine& engine);
+  Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending);
+  // Drops the fill once it is done (it may finish inside a command).
+  void reap_fill();
   void log_pending_unit();
   void begin_record();
   // Ends the record when `op_bytes` more would overflow it.
@@ -147,6 +170,8 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   std::unique_ptr<PmemLog> log_;
   std::unique_ptr<PmemStore> store_;
   std::unique_ptr<Replayer> replayer_;
+  std::unique_ptr<StoreFill> fill_;
+  int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
   uint64_t next_seq_ = 1;
   std::vector<StructuralOp> structural_;

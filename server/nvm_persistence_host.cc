@@ -44,10 +44,13 @@ bool NvmPersistenceHost::start(std::string* error) {
   }
   server_.logger().log(
       LogLevel::kNotice,
-      string_printf("NVM loaded %llu keys from %s in %lld ms (%s backend)",
-                    static_cast<unsigned long long>(nvm_->stats().recovered_keys),
-                    options.dir.c_str(), static_cast<long long>(nvm_->stats().last_recovery_ms),
-                    options.backend == nvm::NvmBackend::kEmulated ? "emulated" : "pmem"));
+      string_printf("NVM store mapped from %s (%s backend), %llu log records put in memory: "
+                    "serving after %lld ms, the rest of the keyspace comes in lazily",
+                    options.dir.c_str(),
+                    options.backend == nvm::NvmBackend::kEmulated ? "emulated" : "pmem",
+                    static_cast<unsigned long long>(nvm_->stats().tail_records),
+                    static_cast<long long>(nvm_->stats().last_recovery_ms)));
+  was_filling_ = nvm_->filling();
   return true;
 }
 
@@ -57,12 +60,29 @@ void NvmPersistenceHost::before_sleep() {
   step();
 }
 
+bool NvmPersistenceHost::busy() const { return nvm_ && nvm_->filling(); }
+
+void NvmPersistenceHost::report_fill_done() {
+  if (!was_filling_ || nvm_->filling()) return;
+  was_filling_ = false;
+  const nvm::NvmStats stats = nvm_->stats();
+  server_.logger().log(
+      LogLevel::kNotice,
+      string_printf("NVM keyspace in memory: %llu keys filled in the background, %llu faulted "
+                    "in by lookups, %lld ms after serving began",
+                    static_cast<unsigned long long>(stats.fill_keys),
+                    static_cast<unsigned long long>(stats.fault_keys),
+                    static_cast<long long>(stats.fill_ms)));
+}
+
 void NvmPersistenceHost::cron() { step(); }
 
 void NvmPersistenceHost::step() {
   if (!nvm_) return;
   // A failed step makes the mode unhealthy (sticky); reported below.
-  if (nvm_->healthy()) (void)nvm_->step();
+  // The fill only reads the store: it goes on after a failure.
+  if (nvm_->healthy() || nvm_->filling()) (void)nvm_->step();
+  report_fill_done();
   if (!nvm_->healthy() && !reported_failure_) {
     reported_failure_ = true;
     server_.logger().log(LogLevel::kWarning,
@@ -92,10 +112,16 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_replay_lag_bytes", nvm_->replay_lag_bytes());
   field("nvm_store_keys", nvm_->store_keys());
   field("nvm_store_used_bytes", nvm_->store_used_bytes());
-  field("nvm_last_recovery_ms", static_cast<unsigned long long>(nvm_->stats().last_recovery_ms));
-  field("nvm_records_appended", nvm_->stats().records_appended);
-  field("nvm_persists", nvm_->stats().persists);
-  field("nvm_backpressure_steps", nvm_->stats().backpressure_steps);
+  const nvm::NvmStats stats = nvm_->stats();
+  field("nvm_last_recovery_ms", static_cast<unsigned long long>(stats.last_recovery_ms));
+  field("nvm_recovery_log_records", stats.tail_records);
+  field("nvm_fill_in_progress", nvm_->filling() ? 1 : 0);
+  field("nvm_fill_keys", stats.fill_keys);
+  field("nvm_fault_keys", stats.fault_keys);
+  field("nvm_fill_ms", static_cast<unsigned long long>(stats.fill_ms));
+  field("nvm_records_appended", stats.records_appended);
+  field("nvm_persists", stats.persists);
+  field("nvm_backpressure_steps", stats.backpressure_steps);
   field("nvm_healthy", nvm_->healthy() ? 1 : 0);
   return out;
 }

@@ -2,8 +2,9 @@
 // nvm-enabled, nvm-path (empty: `dir`), nvm-size and nvm-backend from Config
 // and drives an nvm::NvmPersistence from the event loop:
 //
-//   main ─> start()          recover the keyspace from the NVM regions
-//                            (instead of the RDB); refuse to start on error
+//   main ─> start()          map the NVM regions and serve at once (the
+//                            keyspace fills in lazily; instead of the RDB);
+//                            refuse to start on error
 //   loop ─> before_sleep()   group commit before any reply of the batch
 //                            leaves; a bounded replay step
 //        ─> cron()           a bounded replay / store walk step
@@ -37,16 +38,21 @@ class NvmPersistenceHost {
   void cron();
 
   bool enabled() const { return nvm_ != nullptr; }
+  // True while the keyspace is still being moved into DRAM after a restart:
+  // the event loop should not sleep.
+  bool busy() const;
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
   // The "# NVM" INFO section.
   std::string info_section() const;
 
  private:
   void step();
+  void report_fill_done();
 
   Server& server_;
   std::unique_ptr<nvm::NvmPersistence> nvm_;
   bool reported_failure_ = false;
+  bool was_filling_ = false;
 };
 
 }  // namespace amber

@@ -1,0 +1,133 @@
+// StoreFill: lookups and the background fill of an NVM restart (contract in
+// store_fill.h). Correctness rests on one rule: a key is taken from the
+// store only when DRAM has no say about it — not resident and not
+// superseded — and the store does not move underneath (the Replayer is
+// paused until done()).
+#include "nvm/store_fill.h"
+
+#include <utility>
+
+#include "core/assert.h"
+#include "core/db.h"
+#include "core/entry.h"
+
+namespace amber::nvm {
+
+StoreFill::StoreFill(Engine& engine, const PmemStore& store)
+    : engine_(engine), store_(store), superseded_(static_cast<size_t>(engine.db_count())) {
+  AMBER_ASSERT(engine.db_count() <= static_cast<int>(PmemStore::kMaxDatabases));
+  for (int i = 0; i < static_cast<int>(views_.size()); ++i) views_[static_cast<size_t>(i)] = i;
+}
+
+StoreFill::~StoreFill() { detach(); }
+
+void StoreFill::on_flush(int db, bool store_pending) {
+  AMBER_ASSERT(!attached_);
+  superseded_[static_cast<size_t>(db)].clear();
+  if (store_pending) views_[static_cast<size_t>(db)] = -1;
+}
+
+void StoreFill::on_swap(int a, int b, bool store_pending) {
+  AMBER_ASSERT(!attached_);
+  std::swap(superseded_[static_cast<size_t>(a)], superseded_[static_cast<size_t>(b)]);
+  if (store_pending) std::swap(views_[static_cast<size_t>(a)], views_[static_cast<size_t>(b)]);
+}
+
+void StoreFill::supersede(int db, std::string_view key) {
+  if (done_) return;
+  superseded_[static_cast<size_t>(db)].emplace(key);
+}
+
+void StoreFill::attach() {
+  AMBER_ASSERT(!attached_ && !done_);
+  attached_ = true;
+  for (int i = 0; i < engine_.db_count(); ++i) engine_.db(i).set_lazy(this);
+}
+
+void StoreFill::detach() {
+  if (!attached_) return;
+  attached_ = false;
+  for (int i = 0; i < engine_.db_count(); ++i) engine_.db(i).set_lazy(nullptr);
+}
+
+bool StoreFill::is_superseded(int db, std::string_view key) const {
+  const auto& keys = superseded_[static_cast<size_t>(db)];
+  return !keys.empty() && keys.contains(std::string(key));
+}
+
+int StoreFill::index_of(const Db& db) const {
+  for (int i = 0; i < engine_.db_count(); ++i) {
+    if (&engine_.db(i) == &db) return i;
+  }
+  AMBER_ASSERT(false && "Db not of this engine");
+  return -1;
+}
+
+int StoreFill::engine_db_of(uint32_t store_db) const {
+  for (int i = 0; i < engine_.db_count(); ++i) {
+    if (views_[static_cast<size_t>(i)] == static_cast<int>(store_db)) return i;
+  }
+  return -1;
+}
+
+void StoreFill::insert(int db, const StoreItemView& item) {
+  Db& target = engine_.db(db);
+  Entry* e = target.insert(item.key, item.value, encoding_for_new_string(item.value));
+  // Already expired keys come in too: lazy and active expiry remove them
+  // and log the removal, as for any other key.
+  if (item.expire_ms != kNoExpire) target.set_expire(e, item.expire_ms);
+}
+
+Entry* StoreFill::fault_in(Db& db, std::string_view key) {
+  const int index = index_of(db);
+  const int view = views_[static_cast<size_t>(index)];
+  if (view < 0 || is_superseded(index, key)) return nullptr;
+  StoreItemView item;
+  bool found = false;
+  Status s = store_.get(static_cast<uint32_t>(view), key, &item, &found);
+  if (!s.ok()) {
+    if (error_.ok()) error_ = s;
+    return nullptr;
+  }
+  if (!found) return nullptr;
+  insert(index, item);
+  ++faulted_keys_;
+  return db.find_resident(key);
+}
+
+void StoreFill::step(uint64_t max_slots) {
+  if (done_) return;
+  uint64_t next = 0;
+  Status s = store_.scan(
+      cursor_, max_slots,
+      [this](const StoreItemView& item) {
+        if (item.db >= static_cast<uint32_t>(engine_.db_count())) {
+          if (error_.ok()) {
+            error_ =
+                Status::invalid_argument("NVM store has keys in db " + std::to_string(item.db) +
+                                         ", beyond the configured databases");
+          }
+          return;
+        }
+        const int db = engine_db_of(item.db);
+        if (db < 0) return;  // the database was flushed after the store's state
+        if (engine_.db(db).find_resident(item.key) != nullptr) return;
+        if (is_superseded(db, item.key)) return;
+        insert(db, item);
+        ++filled_keys_;
+      },
+      &next);
+  if (!s.ok() && error_.ok()) error_ = s;
+  cursor_ = next;
+  if (next == 0 || !s.ok()) {
+    done_ = true;
+    detach();
+    superseded_.assign(superseded_.size(), {});
+  }
+}
+
+void StoreFill::fill_all() {
+  while (!done_) step(1 << 16);
+}
+
+}  // namespace amber::nvm
