@@ -49,47 +49,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-now_ms() { date +%s%3N; }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v r="$2" 'BEGIN { printf "%.2f", (r > 0 ? a / r : 0) }'; }
-status_kb() {
-  local v
-  v=$(awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true)
-  echo "${v:-0}"  # 0 once the process is gone (or a zombie)
-}
+# shellcheck source=bench/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 
 # start_server SIDE DIR [args...] -> PORT, PID, START_MS, READY_MS
 start_server() {
-  local side=$1 dir=$2 binary
-  shift 2
-  binary=$REDIS
+  local side=$1 binary=$REDIS
+  shift
   [ "$side" = amber ] && binary=$AMBER
-  mkdir -p "$dir"
-  PORT=$(free_port)
-  START_MS=$(now_ms)
-  taskset -c $SERVER_CPU "$binary" --port "$PORT" --bind 127.0.0.1 --dir "$dir" \
-    --save '' --enable-debug-command yes "$@" >>"$dir/log" 2>&1 &
-  PID=$!
-  PIDS+=("$PID")
-  local deadline=$((SECONDS + 600))
-  until [ "$(redis-cli -p "$PORT" ping 2>/dev/null)" = PONG ]; do
-    if ! kill -0 "$PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-      echo "$side did not start; log:" >&2
-      cat "$dir/log" >&2
-      exit 1
-    fi
-    sleep 0.01  # polling back-off; readiness is the PONG
-  done
-  READY_MS=$(now_ms)
-}
-
-stop_server() {
-  redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
-  kill "$2" 2>/dev/null || true
-  wait "$2" 2>/dev/null || true
+  start_binary "$side" "$binary" "$@"
 }
 
 wait_no_bgsave() {

@@ -179,7 +179,8 @@ void Db::preserve_all() {
 void Db::housekeeping() {
   if (dict_.rehashing()) {
     dict_.rehash_step(100);
-  } else {
+  } else if (lazy_ == nullptr) {
+    // A lazy keyspace is still filling the table it reserved.
     dict_.maybe_shrink();
   }
 }

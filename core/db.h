@@ -68,6 +68,9 @@ class Db {
   }
   // Only what is in DRAM: no fault-in.
   Entry* find_resident(std::string_view key) { return dict_.find(key); }
+  Entry* find_resident(std::string_view key, uint64_t key_hash) {
+    return dict_.find(key, key_hash);
+  }
 
   // Attaches (or, with nullptr, detaches) the lazy keyspace.
   void set_lazy(LazyKeyspace* lazy) { lazy_ = lazy; }

@@ -206,13 +206,6 @@ Status NvmPersistence::recover(Engine& engine) {
   Status s = open_regions();
   if (s.ok()) s = open_pair(engine.clock().now_ms());
   if (!s.ok()) return s;
-  for (uint32_t db = static_cast<uint32_t>(engine.db_count()); db < PmemStore::kMaxDatabases;
-       ++db) {
-    if (store_->key_count(db) != 0) {
-      return Status::invalid_argument("NVM store has keys in db " + std::to_string(db) +
-                                      ", beyond the configured databases");
-    }
-  }
   // A crash can leave the store inside the unit after its applied seq, with
   // a SWAPDB of it already published: re-applying that one unit (its ops are
   // idempotent) makes the store exactly "the state after applied_seq", which
@@ -377,14 +370,15 @@ void NvmPersistence::before_reply() {
   if (!health.ok()) fail(health);
 }
 
-Status NvmPersistence::step() {
+Status NvmPersistence::step(size_t replay_records) {
   if (log_ == nullptr) return Status();
   if (fill_ != nullptr) {
     fill_->step(options_.fill_slots_per_step);
     reap_fill();
     return failed_;
   }
-  Status s = replayer_->step(options_.replay_records_per_step);
+  Status s =
+      replayer_->step(replay_records != 0 ? replay_records : options_.replay_records_per_step);
   if (s.ok()) s = store_region_->health();
   if (s.ok()) s = store_->step(options_.store_slots_per_step);
   if (!s.ok()) fail(s);

@@ -121,7 +121,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   void before_reply();
   // Bounded background work: replays durable records into the store and
   // advances the store's rebuild / reclaim walk.
-  Status step();
+  // `replay_records` (0: the configured replay_records_per_step) bounds the
+  // records folded in by this call.
+  Status step(size_t replay_records = 0);
 
   // Ok until a write failed to become durable (sticky).
   const Status& health() const { return failed_; }

@@ -117,7 +117,14 @@ Status PmemStore::scan(uint64_t cursor, uint64_t max_slots,
   uint32_t logical_of[kMaxDatabases];
   for (uint32_t db = 0; db < kMaxDatabases; ++db) logical_of[physical_db(perm, db)] = db;
   uint64_t end = std::min(slot_count_, cursor + max_slots);
+  // Items sit in heap order, not slot order: fetch a few slots ahead.
+  constexpr uint64_t kPrefetchSlots = 8;
+  const char* base = region_->base();
   for (uint64_t index = cursor; index < end; ++index) {
+    if (index + kPrefetchSlots < end) {
+      uint64_t ahead = region_->load_u64(slot_offset(index + kPrefetchSlots)) & kOffsetMask;
+      if (ahead >= heap_begin_ && ahead < heap_end_) __builtin_prefetch(base + ahead);
+    }
     uint64_t value = region_->load_u64(slot_offset(index));
     if (value == kEmptySlot || value == kTombstone) continue;
     StoreItemView view;

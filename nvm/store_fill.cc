@@ -71,8 +71,12 @@ int StoreFill::engine_db_of(uint32_t store_db) const {
 }
 
 void StoreFill::insert(int db, const StoreItemView& item) {
+  insert(db, item, engine_.db(db).key_hash(item.key));
+}
+
+void StoreFill::insert(int db, const StoreItemView& item, uint64_t key_hash) {
   Db& target = engine_.db(db);
-  Entry* e = target.insert(item.key, item.value, encoding_for_new_string(item.value));
+  Entry* e = target.insert(item.key, item.value, encoding_for_new_string(item.value), key_hash);
   // Already expired keys come in too: lazy and active expiry remove them
   // and log the removal, as for any other key.
   if (item.expire_ms != kNoExpire) target.set_expire(e, item.expire_ms);
@@ -97,7 +101,9 @@ Entry* StoreFill::fault_in(Db& db, std::string_view key) {
 
 void StoreFill::step(uint64_t max_slots) {
   if (done_) return;
+  const uint64_t first_slot = cursor_;
   uint64_t next = 0;
+  batch_.clear();
   Status s = store_.scan(
       cursor_, max_slots,
       [this](const StoreItemView& item) {
@@ -111,18 +117,52 @@ void StoreFill::step(uint64_t max_slots) {
         }
         const int db = engine_db_of(item.db);
         if (db < 0) return;  // the database was flushed after the store's state
-        if (engine_.db(db).find_resident(item.key) != nullptr) return;
-        if (is_superseded(db, item.key)) return;
-        insert(db, item);
-        ++filled_keys_;
+        batch_.emplace_back(db, item);
       },
       &next);
   if (!s.ok() && error_.ok()) error_ = s;
+  if (first_slot == 0) reserve_from_sample(next == 0 ? store_.slot_count() : next);
+  fill_batch();
   cursor_ = next;
   if (next == 0 || !s.ok()) {
     done_ = true;
     detach();
     superseded_.assign(superseded_.size(), {});
+    batch_ = {};
+    hashes_ = {};
+  }
+}
+
+void StoreFill::fill_batch() {
+  constexpr size_t kAhead = 16;
+  hashes_.resize(batch_.size());
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    const auto& [db, item] = batch_[i];
+    hashes_[i] = engine_.db(db).key_hash(item.key);
+  }
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    if (i + kAhead < batch_.size()) {
+      engine_.db(batch_[i + kAhead].first).prefetch(hashes_[i + kAhead]);
+    }
+    const auto& [db, item] = batch_[i];
+    if (engine_.db(db).find_resident(item.key, hashes_[i]) != nullptr) continue;
+    if (is_superseded(db, item.key)) continue;
+    insert(db, item, hashes_[i]);
+    ++filled_keys_;
+  }
+}
+
+void StoreFill::reserve_from_sample(uint64_t visited_slots) {
+  if (visited_slots == 0) return;
+  std::vector<uint64_t> seen(static_cast<size_t>(engine_.db_count()), 0);
+  for (const auto& [db, item] : batch_) ++seen[static_cast<size_t>(db)];
+  for (int db = 0; db < engine_.db_count(); ++db) {
+    const uint64_t sample = seen[static_cast<size_t>(db)];
+    if (sample == 0) continue;
+    // 5 % headroom over the sample's estimate; Dict rounds up to a power of 2.
+    const double estimate = static_cast<double>(sample) * static_cast<double>(store_.slot_count()) /
+                            static_cast<double>(visited_slots) * 1.05;
+    engine_.db(db).reserve(engine_.db(db).resident_size() + static_cast<size_t>(estimate));
   }
 }
 

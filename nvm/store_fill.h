@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/engine.h"
@@ -70,6 +71,12 @@ class StoreFill final : public LazyKeyspace {
   // The engine database whose view is store database `store_db`, or -1.
   int engine_db_of(uint32_t store_db) const;
   void insert(int db, const StoreItemView& item);
+  void insert(int db, const StoreItemView& item, uint64_t key_hash);
+  // Fills one step's items: bucket prefetches ahead of the lookups.
+  void fill_batch();
+  // After the first step: sizes each database for the keys the visited
+  // slots suggest, so the fill does not rehash its way up.
+  void reserve_from_sample(uint64_t visited_slots);
   void detach();
 
   Engine& engine_;
@@ -77,6 +84,9 @@ class StoreFill final : public LazyKeyspace {
   std::array<int, PmemStore::kMaxDatabases> views_{};        // engine db -> store db, -1: none
   std::vector<std::unordered_set<std::string>> superseded_;  // by engine db
   uint64_t cursor_ = 0;
+  // One step's live items (views into the frozen store) with their engine db.
+  std::vector<std::pair<int, StoreItemView>> batch_;
+  std::vector<uint64_t> hashes_;
   bool attached_ = false;
   bool done_ = false;
   Status error_;

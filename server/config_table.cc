@@ -426,6 +426,9 @@ const ParamSpec kParams[] = {
     unsigned_number("nvm-size", nullptr, kImmutable | kHidden, 1024 * 1024, INT64_MAX,
                     256LL * 1024 * 1024, kMemory),
     enumeration("nvm-backend", kImmutable | kHidden, kNvmBackend, 0),
+    // How much unreplayed log a burst of writes may leave (the rest of the
+    // replay waits for an idle loop); 0: replay at every loop iteration.
+    unsigned_number("nvm-replay-lag", nullptr, kHidden, 0, INT64_MAX, 32LL * 1024 * 1024, kMemory),
 
     // Special configs.
     special("dir", nullptr, kProtected | kDenyLoading, Special::kDir),

@@ -7,13 +7,14 @@
 // background work in before_sleep and cron.
 #include "server/nvm_persistence_host.h"
 
+#include <algorithm>
+
 #include "server/config.h"
 #include "server/format.h"
 #include "server/logger.h"
 #include "server/server.h"
 
 namespace amber {
-
 NvmPersistenceHost::NvmPersistenceHost(Server& server) : server_(server) {}
 
 NvmPersistenceHost::~NvmPersistenceHost() = default;
@@ -57,10 +58,32 @@ bool NvmPersistenceHost::start(std::string* error) {
 void NvmPersistenceHost::before_sleep() {
   if (!nvm_) return;
   nvm_->before_reply();
-  step();
+  // Folding the log into the store is deferred while clients keep the loop
+  // busy: a burst costs one log append per write, and the replay happens
+  // when the loop is idle, or as soon as the lag would make a restart
+  // (which puts the unreplayed tail into DRAM) slower than it should be.
+  const uint64_t processed = server_.engine().stats().total_commands_processed;
+  const bool idle = processed == commands_at_last_sleep_;
+  commands_at_last_sleep_ = processed;
+  const uint64_t appended = nvm_->stats().records_appended;
+  const uint64_t new_records = appended - records_at_last_sleep_;
+  records_at_last_sleep_ = appended;
+  // nvm-replay-lag (at most a quarter of the log) bounds what a restart
+  // applies to DRAM from the log.
+  const uint64_t eager_lag_bytes =
+      std::min<uint64_t>(static_cast<uint64_t>(server_.config().get_int("nvm-replay-lag")),
+                         nvm_->log_capacity_bytes() / 4);
+  if (nvm_->replay_lag_bytes() > eager_lag_bytes || eager_lag_bytes == 0) {
+    // Keep pace with the writers (twice their rate, so the lag shrinks).
+    step(static_cast<size_t>(2 * new_records));
+  } else if (idle || nvm_->filling()) {
+    step();
+  }
 }
 
-bool NvmPersistenceHost::busy() const { return nvm_ && nvm_->filling(); }
+bool NvmPersistenceHost::busy() const {
+  return nvm_ && (nvm_->filling() || (nvm_->healthy() && nvm_->replay_lag_bytes() > 0));
+}
 
 void NvmPersistenceHost::report_fill_done() {
   if (!was_filling_ || nvm_->filling()) return;
@@ -77,11 +100,11 @@ void NvmPersistenceHost::report_fill_done() {
 
 void NvmPersistenceHost::cron() { step(); }
 
-void NvmPersistenceHost::step() {
+void NvmPersistenceHost::step(size_t replay_records) {
   if (!nvm_) return;
   // A failed step makes the mode unhealthy (sticky); reported below.
   // The fill only reads the store: it goes on after a failure.
-  if (nvm_->healthy() || nvm_->filling()) (void)nvm_->step();
+  if (nvm_->healthy() || nvm_->filling()) (void)nvm_->step(replay_records);
   report_fill_done();
   if (!nvm_->healthy() && !reported_failure_) {
     reported_failure_ = true;

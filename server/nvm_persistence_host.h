@@ -6,7 +6,8 @@
 //                            keyspace fills in lazily; instead of the RDB);
 //                            refuse to start on error
 //   loop ─> before_sleep()   group commit before any reply of the batch
-//                            leaves; a bounded replay step
+//                            leaves; a bounded replay step when the loop
+//                            is idle or the replay lag is large
 //        ─> cron()           a bounded replay / store walk step
 //   gate ─> deny_writes()    -MISCONF once NVM writes stopped being durable
 //   INFO nvm: info_section().
@@ -38,21 +39,25 @@ class NvmPersistenceHost {
   void cron();
 
   bool enabled() const { return nvm_ != nullptr; }
-  // True while the keyspace is still being moved into DRAM after a restart:
-  // the event loop should not sleep.
+  // True while there is background work (the keyspace still moving into
+  // DRAM after a restart, log records not yet folded into the store): the
+  // event loop should not sleep.
   bool busy() const;
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
   // The "# NVM" INFO section.
   std::string info_section() const;
 
  private:
-  void step();
+  // replay_records 0: NvmPersistence's default.
+  void step(size_t replay_records = 0);
   void report_fill_done();
 
   Server& server_;
   std::unique_ptr<nvm::NvmPersistence> nvm_;
   bool reported_failure_ = false;
   bool was_filling_ = false;
+  uint64_t commands_at_last_sleep_ = 0;
+  uint64_t records_at_last_sleep_ = 0;
 };
 
 }  // namespace amber

@@ -30,7 +30,7 @@ class KillNvm(aof.KillAof):
         self.seed = int(os.environ.get("AMBER_KILL_SEED", str(random.randrange(1 << 30))))
         self.rng = random.Random(self.seed)
         self.server = aof.Server(extra_args=["--nvm-enabled", "yes", "--nvm-backend", "emulated",
-                                             "--nvm-size", "128mb"])
+                                             "--nvm-size", "32mb", "--nvm-replay-lag", "1mb"])
         self.expected = {0: {}, 1: {}}
 
     def preload(self):
@@ -66,7 +66,7 @@ class KillNvm(aof.KillAof):
         cycles, took = self.run_cycles()
         info = self.client().info("nvm")
         self.assertEqual(info["nvm_enabled"], 1)
-        self.assertEqual(info["nvm_log_capacity_bytes"], 128 * 1024 * 1024 // 4 - 192)
+        self.assertEqual(info["nvm_log_capacity_bytes"], 32 * 1024 * 1024 // 4 - 192)
         print("seed %d: %d NVM kill cycles in %.1fs; last recovery %d ms, %d store keys" %
               (self.seed, cycles, took, info["nvm_last_recovery_ms"], info["nvm_store_keys"]),
               file=sys.stderr)

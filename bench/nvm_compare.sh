@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# NVM mode side by side with the disk modes and with redis-server.
+#
+# Usage: bench/nvm_compare.sh /path/to/amber-server [a|b ...]
+#   ROUNDS=3              rounds per cell, interleaved; medians reported
+#   REQUESTS=200000       requests per redis-benchmark run (-n), part (a)
+#   CLIENTS=50 KEYSPACE=100000 PIPELINES="1 16"
+#   RESTART_KEYS="1000000 10000000"   dataset sizes for part (b)
+#   NVM_DIR=/dev/shm/...  where the NVM regions live (tmpfs: page cache
+#                         standing in for PMEM, as the issue prescribes)
+#
+# (a) SET throughput, `redis-benchmark -t set -c 50 -r 100000 -n N -P p`,
+#     against four amber servers started together: NVM mode (pmem backend,
+#     PMEM_IS_PMEM_FORCE=1: persisted by cache-line flush), appendfsync
+#     always, appendfsync everysec, and no persistence at all (appendonly
+#     no, save ''). Rounds interleave the four.
+# (b) Restart with N keys (DEBUG POPULATE N): amber in NVM mode restarted
+#     after SIGKILL once the log is replayed, against redis-server loading
+#     an RDB and a RESP AOF of the same keys. bench/restart_probe.py times
+#     exec -> first correct GET, -> first accepted SET, and (amber) -> the
+#     whole keyspace in DRAM (INFO nvm_fill_in_progress:0), with VmRSS.
+#
+# Servers on CPU 1, clients on CPU 0. Builds nothing. Markdown on stdout,
+# progress on stderr.
+set -euo pipefail
+
+AMBER=${1:?usage: $0 /path/to/amber-server [a|b ...]}
+shift
+PARTS=${*:-a b}
+REDIS=${REDIS:-$(command -v redis-server)}
+ROUNDS=${ROUNDS:-3}
+REQUESTS=${REQUESTS:-200000}
+CLIENTS=${CLIENTS:-50}
+KEYSPACE=${KEYSPACE:-100000}
+PIPELINES=${PIPELINES:-"1 16"}
+RESTART_KEYS=${RESTART_KEYS:-"1000000 10000000"}
+SERVER_CPU=1
+CLIENT_CPU=0
+PROBE="$(dirname "$0")/restart_probe.py"
+
+WORK=$(mktemp -d /tmp/amber-nvmcompare-XXXXXX)
+NVM_DIR=${NVM_DIR:-$(mktemp -d /dev/shm/amber-nvmcompare-XXXXXX)}
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK" "$NVM_DIR"
+}
+trap cleanup EXIT
+export PMEM_IS_PMEM_FORCE=1
+
+# shellcheck source=bench/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+
+config_args() {
+  case $1 in
+    nvm) echo "--nvm-enabled yes --nvm-size 1gb --nvm-path $NVM_DIR/a" ;;
+    always) echo "--appendonly yes --appendfsync always" ;;
+    everysec) echo "--appendonly yes --appendfsync everysec" ;;
+    none) echo "--appendonly no" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- (a)
+part_a() {
+  local results="$WORK/a.csv" configs="nvm always everysec none" c p round rps
+  declare -A port pid
+  mkdir -p "$NVM_DIR/a"
+  for c in $configs; do
+    # shellcheck disable=SC2046
+    start_binary "amber-$c" "$AMBER" "$WORK/a-$c" $(config_args "$c")
+    port[$c]=$PORT pid[$c]=$PID
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for p in $PIPELINES; do
+      for c in $configs; do
+        echo "(a) round $round: amber $c -P $p" >&2
+        rps=$(taskset -c $CLIENT_CPU redis-benchmark -p "${port[$c]}" -t set -c "$CLIENTS" \
+          -r "$KEYSPACE" -n "$REQUESTS" -P "$p" --csv -q |
+          awk -F'","' 'NR > 1 { gsub(/"/, "", $2); print $2 }')
+        echo "$c,$p,$rps" >>"$results"
+      done
+    done
+  done
+  for c in $configs; do stop_server "${port[$c]}" "${pid[$c]}"; done
+  local m
+  echo "| pipeline | NVM SET rps | always | everysec | no persistence | NVM/everysec | NVM/none |"
+  echo "|---|---|---|---|---|---|---|"
+  for p in $PIPELINES; do
+    declare -A med
+    for c in $configs; do
+      m=$(awk -F, -v c="$c" -v p="$p" '$1==c && $2==p { print $3 }' "$results" | median)
+      med[$c]=$m
+    done
+    printf '| %s | %.0f | %.0f | %.0f | %.0f | %s | %s |\n' "$p" "${med[nvm]}" "${med[always]}" \
+      "${med[everysec]}" "${med[none]}" "$(ratio "${med[nvm]}" "${med[everysec]}")" \
+      "$(ratio "${med[nvm]}" "${med[none]}")"
+  done
+  echo
+}
+
+# ---------------------------------------------------------------- (b)
+wait_info() {  # PORT SECTION FIELD VALUE
+  until redis-cli -p "$1" info "$2" | tr -d '\r' | grep -q "^$3:$4\$"; do sleep 0.05; done
+}
+
+# The same N keys three ways: an NVM directory, dump.rdb, a RESP AOF.
+make_restart_datasets() {
+  local n=$1 nvm_bytes
+  nvm_bytes=$((n * 400 > 1073741824 ? n * 400 : 1073741824))
+  echo "(b) building the $n-key datasets" >&2
+  mkdir -p "$NVM_DIR/b"
+  start_binary amber-nvm "$AMBER" "$WORK/b-amber" --nvm-enabled yes --nvm-size "$nvm_bytes" \
+    --nvm-path "$NVM_DIR/b"
+  redis-cli -p "$PORT" debug populate "$n" >/dev/null
+  wait_info "$PORT" nvm nvm_replay_lag_bytes 0
+  kill -9 "$PID"
+  wait "$PID" 2>/dev/null || true
+  start_binary redis "$REDIS" "$WORK/b-redis"
+  redis-cli -p "$PORT" debug populate "$n" >/dev/null
+  redis-cli -p "$PORT" save >/dev/null
+  redis-cli -p "$PORT" config set aof-use-rdb-preamble no >/dev/null
+  redis-cli -p "$PORT" config set appendonly yes >/dev/null
+  wait_info "$PORT" persistence aof_rewrite_in_progress 0
+  sleep 1
+  wait_info "$PORT" persistence aof_rewrite_in_progress 0
+  stop_server "$PORT" "$PID"
+  mkdir -p "$WORK/rdb" "$WORK/aof"
+  mv "$WORK/b-redis/dump.rdb" "$WORK/rdb/"
+  mv "$WORK/b-redis/appendonlydir" "$WORK/aof/"
+  rm -rf "$WORK/b-redis"
+}
+
+probe() {  # LABEL PORT [--wait-info F:V] -- CMD...
+  local label=$1
+  shift
+  echo "(b) $label" >&2
+  taskset -c $CLIENT_CPU "$PROBE" "$@"
+}
+
+part_b() {
+  local n round results="$WORK/b.csv" port line
+  for n in $RESTART_KEYS; do
+    make_restart_datasets "$n"
+    for round in $(seq 1 "$ROUNDS"); do
+      port=$(free_port)
+      line=$(probe "round $round: amber NVM restart, $n keys" "$port" key:123 value:123 \
+        --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU "$AMBER" --port "$port" \
+        --save '' --dir "$WORK/b-amber" --nvm-enabled yes --nvm-path "$NVM_DIR/b")
+      echo "$n,nvm,$line" | tr ' ' ',' >>"$results"
+      port=$(free_port)
+      line=$(probe "round $round: redis RDB load, $n keys" "$port" key:123 value:123 -- \
+        taskset -c $SERVER_CPU "$REDIS" --port "$port" --save '' --dir "$WORK/rdb")
+      echo "$n,rdb,$line" | tr ' ' ',' >>"$results"
+      port=$(free_port)
+      line=$(probe "round $round: redis AOF load, $n keys" "$port" key:123 value:123 -- \
+        taskset -c $SERVER_CPU "$REDIS" --port "$port" --save '' --dir "$WORK/aof" \
+        --appendonly yes)
+      echo "$n,aof,$line" | tr ' ' ',' >>"$results"
+    done
+    rm -rf "$WORK/rdb" "$WORK/aof" "$WORK/b-amber" "$NVM_DIR/b"
+  done
+  echo "| keys | server, loading from | first GET ms | first SET ms | all in DRAM ms | VmRSS at first GET MiB | VmRSS after MiB | RssAnon after MiB |"
+  echo "|---|---|---|---|---|---|---|---|"
+  local kind col label
+  for n in $RESTART_KEYS; do
+    for kind in nvm rdb aof; do
+      case $kind in
+        nvm) label="amber, NVM (pmem on tmpfs)" ;;
+        rdb) label="redis-server, RDB" ;;
+        aof) label="redis-server, AOF (RESP)" ;;
+      esac
+      printf '| %s | %s ' "$n" "$label"
+      for col in 3 4 5 6 7 8; do
+        printf '| %.0f ' "$(awk -F, -v n="$n" -v k="$kind" -v c="$col" '$1==n && $2==k { print $c }' \
+          "$results" | median)"
+      done
+      echo "|"
+    done
+  done
+  echo
+}
+
+for part in $PARTS; do "part_$part"; done
