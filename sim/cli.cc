@@ -22,7 +22,7 @@ bool parse_u64(const std::string& s, uint64_t* out) {
 bool parse_modes(const std::string& arg, std::vector<Mode>* modes) {
   modes->clear();
   if (arg == "all") {
-    *modes = {Mode::kAlways, Mode::kEverysec, Mode::kNo, Mode::kSnapshot};
+    *modes = {Mode::kAlways, Mode::kEverysec, Mode::kNo, Mode::kSnapshot, Mode::kNvm};
     return true;
   }
   Mode m;
@@ -34,13 +34,15 @@ bool parse_modes(const std::string& arg, std::vector<Mode>* modes) {
 }  // namespace
 
 const char* cli_usage() {
-  return "usage: amber-sim [--mode always|everysec|no|snapshot|all] [--seeds N] [--seed S]\n"
+  return "usage: amber-sim [--mode always|everysec|no|snapshot|nvm|all] [--seeds N] [--seed S]\n"
          "                 [--faults none|io] [--commands C] [--plant BUG]\n"
          "                 [--aof-use-rdb-preamble yes|no] [--auto-aof-rewrite-min-size BYTES]\n"
          "                 [--auto-aof-rewrite-percentage P] [--save \"SECONDS CHANGES ...\"]\n"
-         "                 [--crash-span OPS] [--digest] [--trace]\n"
+         "                 [--crash-span OPS] [--large-values PER_MILLE] [--digest] [--trace]\n"
          "BUG: skip-fsync-before-ack | skip-dir-fsync | ack-before-group-commit |\n"
-         "     trust-failed-fsync (test builds only)\n";
+         "     trust-failed-fsync | skip-nvm-persist (test builds only)\n"
+         "--faults io injects write/fsync errors into SimFs; nvm mode does no file I/O,\n"
+         "so it injects nothing there (its MISCONF comes from values the log cannot hold)\n";
 }
 
 bool plant_bug(const std::string& name, PlantedBugs* bugs) {
@@ -52,6 +54,8 @@ bool plant_bug(const std::string& name, PlantedBugs* bugs) {
     bugs->ack_before_group_commit = true;
   else if (name == "trust-failed-fsync")
     bugs->trust_failed_fsync = true;
+  else if (name == "skip-nvm-persist")
+    bugs->skip_nvm_persist = true;
   else
     return false;
   return true;
@@ -105,6 +109,8 @@ bool parse_cli(int argc, char** argv, CliOptions* o, std::string* error) {
       o->auto_rewrite_percentage = static_cast<int64_t>(n);
     } else if (flag == "--save") {
       o->save = v;
+    } else if (flag == "--large-values") {
+      ok = parse_u64(v, &o->large_per_mille) && o->large_per_mille <= 1000;
     } else if (flag == "--crash-span") {
       ok = parse_u64(v, &o->crash_span_ops) && o->crash_span_ops > 0;
     } else {
@@ -127,6 +133,7 @@ SimOptions sim_options(const CliOptions& cli, Mode mode, uint64_t seed) {
   o.crash_span_ops = cli.crash_span_ops;
   o.trace = cli.trace;
   o.persistence.mode = mode;
+  o.workload.large_per_mille = static_cast<uint32_t>(cli.large_per_mille);
   o.persistence.rdb_preamble = cli.rdb_preamble;
   o.persistence.auto_rewrite_min_bytes = cli.auto_rewrite_min_bytes;
   o.persistence.auto_rewrite_percentage = cli.auto_rewrite_percentage;
@@ -152,6 +159,9 @@ std::string reproduce_command(const CliOptions& cli, Mode mode, uint64_t seed, u
     cmd += " --auto-aof-rewrite-percentage " + std::to_string(cli.auto_rewrite_percentage);
   }
   if (cli.save != defaults.save) cmd += " --save \"" + cli.save + "\"";
+  if (cli.large_per_mille != defaults.large_per_mille) {
+    cmd += " --large-values " + std::to_string(cli.large_per_mille);
+  }
   if (cli.crash_span_ops != defaults.crash_span_ops) {
     cmd += " --crash-span " + std::to_string(cli.crash_span_ops);
   }

@@ -25,6 +25,7 @@ struct CliOptions {
   int64_t auto_rewrite_percentage = 100;
   std::string save = "1 40 3 1";
   uint64_t crash_span_ops = 250;
+  uint64_t large_per_mille = WorkloadOptions{}.large_per_mille;  // values of 10..100 KB
   bool print_digest = false;
   bool trace = false;
   bool help = false;
@@ -33,7 +34,8 @@ struct CliOptions {
 bool parse_cli(int argc, char** argv, CliOptions* options, std::string* error);
 const char* cli_usage();
 // Sets the switch named `name` (skip-fsync-before-ack, skip-dir-fsync,
-// ack-before-group-commit, trust-failed-fsync). False if unknown.
+// ack-before-group-commit, trust-failed-fsync, skip-nvm-persist). False if
+// unknown.
 bool plant_bug(const std::string& name, PlantedBugs* bugs);
 SimOptions sim_options(const CliOptions& cli, Mode mode, uint64_t seed);
 std::string reproduce_command(const CliOptions& cli, Mode mode, uint64_t seed, uint64_t commands);

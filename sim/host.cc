@@ -30,7 +30,8 @@ Host::Host(SimFs& fs, ManualClock& clock, uint64_t seed, const PersistenceSettin
                      bg_executor_,
                      hooks.steps,
                      hooks.snapshot_started,
-                     hooks.snapshot_completed};
+                     hooks.snapshot_completed,
+                     hooks.nvm_media};
   persistence_ = make_persistence(settings, std::move(env));
 }
 

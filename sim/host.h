@@ -29,6 +29,7 @@ struct HostHooks {
   std::function<int()> steps;  // walker steps per before_sleep
   std::function<void()> snapshot_started;
   std::function<void()> snapshot_completed;
+  NvmMedia* nvm_media = nullptr;  // NVM mode's persistent memory
 };
 
 class Host final : public CommandGate {

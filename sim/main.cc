@@ -98,7 +98,7 @@ ModeTotals run_mode(const CliOptions& cli, Mode mode, bool tty) {
   return t;
 }
 
-void print_table(const std::vector<ModeTotals>& totals) {
+void print_table(const std::vector<ModeTotals>& totals, bool faults) {
   std::printf("\n%-9s %8s %10s %8s %7s %10s %12s\n", "mode", "seeds", "commands", "crashes",
               "faults", "violations", "commands/s");
   for (const ModeTotals& t : totals) {
@@ -108,6 +108,11 @@ void print_table(const std::vector<ModeTotals>& totals) {
         static_cast<unsigned long long>(t.seeds), static_cast<unsigned long long>(t.commands),
         static_cast<unsigned long long>(t.crashes), static_cast<unsigned long long>(t.faults),
         static_cast<unsigned long long>(t.violations), rate);
+    if (t.mode == Mode::kNvm && faults) {
+      std::printf(
+          "          nvm: --faults io is a no-op (no file I/O; emulated regions report no "
+          "media errors)\n");
+    }
   }
 }
 
@@ -133,6 +138,6 @@ int main(int argc, char** argv) {
     totals.push_back(run_mode(cli, mode, tty));
     violation |= totals.back().violations > 0;
   }
-  print_table(totals);
+  print_table(totals, cli.faults);
   return violation ? 1 : 0;
 }

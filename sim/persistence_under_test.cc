@@ -7,6 +7,8 @@ std::unique_ptr<PersistenceUnderTest> make_aof_under_test(const PersistenceSetti
                                                           PersistenceEnv env);
 std::unique_ptr<PersistenceUnderTest> make_snapshot_under_test(const PersistenceSettings& settings,
                                                                PersistenceEnv env);
+std::unique_ptr<PersistenceUnderTest> make_nvm_under_test(const PersistenceSettings& settings,
+                                                          PersistenceEnv env);
 
 const char* mode_name(Mode mode) {
   switch (mode) {
@@ -18,12 +20,14 @@ const char* mode_name(Mode mode) {
       return "no";
     case Mode::kSnapshot:
       return "snapshot";
+    case Mode::kNvm:
+      return "nvm";
   }
   return "?";
 }
 
 bool parse_mode(const std::string& name, Mode* mode) {
-  for (Mode m : {Mode::kAlways, Mode::kEverysec, Mode::kNo, Mode::kSnapshot}) {
+  for (Mode m : {Mode::kAlways, Mode::kEverysec, Mode::kNo, Mode::kSnapshot, Mode::kNvm}) {
     if (name == mode_name(m)) {
       *mode = m;
       return true;
@@ -42,6 +46,8 @@ Promise promise_of(Mode mode) {
       return Promise::kAnyPrefix;
     case Mode::kSnapshot:
       return Promise::kLastSnapshot;
+    case Mode::kNvm:
+      return Promise::kEveryAcked;  // DESIGN.md: NVM promises what `always` does
   }
   return Promise::kAnyPrefix;
 }
@@ -49,6 +55,7 @@ Promise promise_of(Mode mode) {
 std::unique_ptr<PersistenceUnderTest> make_persistence(const PersistenceSettings& settings,
                                                        PersistenceEnv env) {
   if (settings.mode == Mode::kSnapshot) return make_snapshot_under_test(settings, std::move(env));
+  if (settings.mode == Mode::kNvm) return make_nvm_under_test(settings, std::move(env));
   return make_aof_under_test(settings, std::move(env));
 }
 

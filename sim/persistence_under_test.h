@@ -12,6 +12,8 @@
 //   cron()            every 100 ms of simulated time
 //   deny_writes()     the admission gate (MISCONF)
 //   background_save() BGREWRITEAOF or BGSAVE
+//   finish_load()     after a restart, before the checker reads the whole
+//                     keyspace: completes a lazy load (NVM)
 // Single-threaded.
 #pragma once
 
@@ -34,8 +36,9 @@ namespace amber::sim {
 
 class SimFs;
 class SimExecutor;
+class NvmMedia;
 
-enum class Mode { kAlways, kEverysec, kNo, kSnapshot };
+enum class Mode { kAlways, kEverysec, kNo, kSnapshot, kNvm };
 const char* mode_name(Mode mode);
 bool parse_mode(const std::string& name, Mode* mode);
 
@@ -72,6 +75,8 @@ struct PersistenceEnv {
   // Snapshot mode: a snapshot took its point in time / completed.
   std::function<void()> snapshot_started;
   std::function<void()> snapshot_completed;
+  // NVM mode: the persistent memory its regions live on.
+  NvmMedia* nvm_media = nullptr;
 };
 
 class PersistenceUnderTest {
@@ -85,6 +90,10 @@ class PersistenceUnderTest {
   // Times the mode brought everything in memory back to disk after a
   // failure (a recovery rewrite, a completed rewrite).
   virtual uint64_t heals() const = 0;
+  virtual Status finish_load() { return {}; }
+  // Durable work not yet folded in (NVM: log bytes not yet replayed into the
+  // store); 0 for modes without such work.
+  virtual uint64_t background_lag() const { return 0; }
 };
 
 std::unique_ptr<PersistenceUnderTest> make_persistence(const PersistenceSettings& settings,

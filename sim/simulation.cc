@@ -10,6 +10,7 @@
 
 #include "sim/checker.h"
 #include "sim/host.h"
+#include "sim/nvm_media.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_fs.h"
 #include "sim/workload.h"
@@ -21,6 +22,9 @@ constexpr int64_t kCronMs = 100;
 // An everysec fsync job waits at most this long (a healthy disk).
 constexpr int64_t kMaxFsyncDelayMs = 300;
 constexpr int kMaxStartAttempts = 8;
+// NVM mode: keys read through the command path after a restart, before the
+// lazy load completes (the workload's key space: k0..k15 in db 0..2).
+constexpr int kSampledReads = 6;
 
 class Run {
  public:
@@ -28,7 +32,9 @@ class Run {
       : options_(options),
         rng_(options.seed),
         fs_(options.seed * 0x9e3779b97f4a7c15ULL + 1),
-        workload_(options.seed),
+        media_(options.seed),
+        read_rng_(options.seed ^ 0x7265616473ULL),
+        workload_(options.seed, options.workload),
         checker_(promise_of(options.persistence.mode)) {
     settings_ = options.persistence;
     settings_.bugs = &options_.bugs;
@@ -44,9 +50,35 @@ class Run {
   void tick(int64_t dt_ms);
   void schedule_jobs();
   void crash();
+  // The process dies: SimFs's crash op or an NVM crash point.
+  bool crashed() const { return fs_.crashed() || media_.crashed(); }
+  bool nvm() const { return settings_.mode == Mode::kNvm; }
   void schedule_crash() {
-    fs_.set_crash_at_op(fs_.ops() + 1 + rng_.uniform(options_.crash_span_ops));
+    if (nvm()) {
+      media_.set_crash_at_point(media_.points() + 1 + rng_.uniform(options_.crash_span_ops));
+    } else {
+      fs_.set_crash_at_op(fs_.ops() + 1 + rng_.uniform(options_.crash_span_ops));
+    }
   }
+  // The server exits (or the power fails) here.
+  void kill() {
+    if (nvm()) {
+      media_.crash_now();
+      return;
+    }
+    fs_.set_crash_at_op(fs_.ops() + 1);
+    (void)fs_.sync_dir(".");
+  }
+  // NVM mode: a crash point between batches, after the replies left.
+  void boundary() {
+    if (nvm()) media_.boundary();
+  }
+  struct SampledRead {
+    int db;
+    std::string key, get, pttl;
+  };
+  std::vector<SampledRead> sample_reads();
+  bool check_sampled_reads(const std::vector<SampledRead>& reads, Engine& recovered);
   void note_faults();
   void trace(const std::string& line) {
     if (options_.trace) {
@@ -61,6 +93,9 @@ class Run {
   PersistenceSettings settings_;
   SeededRandom rng_;
   SimFs fs_;
+  NvmMedia media_;
+  // The sampled reads' own generator: they do not shift the run's choices.
+  SeededRandom read_rng_;
   SimClock clock_;
   Workload workload_;
   Checker checker_;
@@ -80,7 +115,7 @@ SimResult Run::go() {
   while (result_.commands < options_.commands && !failed()) {
     batch();
     if (failed()) break;
-    if (fs_.crashed()) {
+    if (crashed()) {
       crash();
       continue;
     }
@@ -88,33 +123,41 @@ SimResult Run::go() {
     tick(r < 70   ? static_cast<int64_t>(rng_.uniform(20))
          : r < 95 ? 20 + static_cast<int64_t>(rng_.uniform(180))
                   : 200 + static_cast<int64_t>(rng_.uniform(2800)));
-    if (fs_.crashed()) crash();
+    if (crashed()) crash();
   }
   // A last crash at the end checks the final state too.
   if (!failed()) crash();
   host_.reset();
   result_.faults = fs_.faults_injected();
-  result_.digest = XXH64(&digest_, sizeof(digest_), fs_.digest());
+  result_.digest = XXH64(&digest_, sizeof(digest_), fs_.digest() ^ media_.digest());
   return result_;
 }
 
 bool Run::start_host(bool after_crash) {
   for (int attempt = 0;; ++attempt) {
     const bool crash_in_recovery = after_crash && attempt < 3 && rng_.uniform(4) == 0;
-    fs_.set_crash_at_op(crash_in_recovery ? fs_.ops() + 1 + rng_.uniform(20) : 0);
+    if (nvm()) {
+      media_.set_crash_at_point(crash_in_recovery ? media_.points() + 1 + rng_.uniform(20) : 0);
+    } else {
+      fs_.set_crash_at_op(crash_in_recovery ? fs_.ops() + 1 + rng_.uniform(20) : 0);
+    }
     if (attempt >= kMaxStartAttempts) fs_.set_fault_rate(0);
     const uint64_t faults_before = fs_.faults_injected();
     HostHooks hooks{[this] { return 1 + static_cast<int>(rng_.uniform(3)); },
                     [this] { checker_.snapshot_started(); },
-                    [this] { checker_.snapshot_completed(); }};
+                    [this] { checker_.snapshot_completed(); }, &media_};
     host_ = std::make_unique<Host>(fs_, clock_, rng_.next_u64(), settings_, hooks);
     heals_seen_ = 0;
     Status s = host_->start();
-    if (fs_.crashed()) {  // the power failed during recovery
+    if (crashed()) {  // the power failed during recovery
       host_.reset();
       ++result_.crashes;
       ++result_.crashes_in_recovery;
-      fs_.power_failure(rng_.next_u64());
+      if (nvm()) {
+        media_.power_failure();
+      } else {
+        fs_.power_failure(rng_.next_u64());
+      }
       continue;
     }
     if (!s.ok() && fs_.faults_injected() > faults_before) {
@@ -138,6 +181,7 @@ void Run::run_unit(const std::vector<Argv>& unit) {
     Host::Outcome out = host_->execute(client, argv);
     mix(out.reply);
     ++result_.commands;
+    if (!out.admitted) ++result_.refused;
     const std::string& name = argv[0];
     if (name == "MULTI") continue;
     if (name == "EXEC") {
@@ -160,17 +204,17 @@ void Run::batch() {
   if (rng_.uniform(8) == 0) {
     host_->cron();
     note_faults();
-    if (fs_.crashed()) return;
+    if (crashed()) return;
   }
   const bool replies_leave = host_->end_batch();
   note_faults();
-  if (fs_.crashed()) return;
+  if (crashed()) return;
   if (!replies_leave) {
-    fs_.set_crash_at_op(fs_.ops() + 1);  // the server exits: treated as a crash
-    (void)fs_.sync_dir(".");
+    kill();  // the server exits: treated as a crash
     return;
   }
   checker_.acknowledge_all(clock_.now_ms());
+  boundary();
 }
 
 void Run::note_faults() {
@@ -186,12 +230,12 @@ void Run::note_faults() {
 
 void Run::schedule_jobs() {
   SimExecutor& fsync = host_->fsync_executor();
-  while (fsync.pending() > 0 && !fs_.crashed() &&
+  while (fsync.pending() > 0 && !crashed() &&
          (rng_.uniform(2) == 0 || clock_.now_ms() - fsync.oldest_ms() >= kMaxFsyncDelayMs)) {
     fsync.run_one();
   }
   SimExecutor& bg = host_->bg_executor();
-  while (bg.pending() > 0 && !fs_.crashed() && rng_.uniform(3) != 0) bg.run_one();
+  while (bg.pending() > 0 && !crashed() && rng_.uniform(3) != 0) bg.run_one();
   note_faults();
 }
 
@@ -199,7 +243,7 @@ void Run::schedule_jobs() {
 // iteration without client traffic.
 void Run::tick(int64_t dt_ms) {
   schedule_jobs();
-  while (dt_ms > 0 && !fs_.crashed()) {
+  while (dt_ms > 0 && !crashed()) {
     const int64_t to_cron = kCronMs - clock_.now_ms() % kCronMs;
     const int64_t step = std::min(dt_ms, to_cron);
     clock_.advance_ms(step);
@@ -207,12 +251,12 @@ void Run::tick(int64_t dt_ms) {
     if (step == to_cron) {
       host_->cron();
       note_faults();
-      if (fs_.crashed()) return;
+      if (crashed()) return;
       if (!host_->end_batch()) {
-        fs_.set_crash_at_op(fs_.ops() + 1);
-        (void)fs_.sync_dir(".");
+        kill();
         return;
       }
+      if (!crashed()) boundary();
       schedule_jobs();
     }
   }
@@ -222,26 +266,112 @@ void Run::crash() {
   const int64_t crash_ms = clock_.now_ms();
   trace("power failure");
   ++result_.crashes;
-  if (host_->bg_executor().pending() > 0) ++result_.crashes_in_background;
-  result_.background_done += host_->persistence().heals();
-  if (!fs_.crashed()) {
-    fs_.set_crash_at_op(fs_.ops() + 1);
-    (void)fs_.sync_dir(".");
+  if (host_->bg_executor().pending() > 0 || host_->persistence().background_lag() > 0) {
+    ++result_.crashes_in_background;
   }
+  result_.background_done += host_->persistence().heals();
+  if (!crashed()) kill();
   host_.reset();
-  fs_.power_failure(rng_.next_u64());
+  if (nvm()) {
+    media_.power_failure();
+  } else {
+    fs_.power_failure(rng_.next_u64());
+  }
   clock_.advance_ms(1 + static_cast<int64_t>(rng_.uniform(50)));
   if (!start_host(true)) return;
   ++result_.checks;
+  std::vector<SampledRead> reads;
+  if (nvm()) reads = sample_reads();
+  // NVM mode, every other restart: the checker reads a second recovery of
+  // the same images (a shadow host that loads everything) while this host
+  // runs on with its keyspace still loading lazily, so that writes, swaps
+  // and flushes during the background fill are exercised too (the next
+  // crash checks them).
+  NvmMedia shadow_media(options_.seed);
+  std::unique_ptr<Host> shadow;
+  Host* checked = host_.get();
+  if (nvm() && rng_.uniform(2) == 0) {
+    shadow_media.copy_images_from(media_);
+    HostHooks hooks{[] { return 1; }, [] {}, [] {}, &shadow_media};
+    shadow = std::make_unique<Host>(fs_, clock_, read_rng_.next_u64(), settings_, hooks);
+    Status s = shadow->start();
+    if (!s.ok()) {
+      result_.violation = true;
+      result_.report = "  a second recovery of the same NVM images failed: " + s.to_string() + "\n";
+      return;
+    }
+    checked = shadow.get();
+    ++result_.lazy_restarts;
+  }
+  Status loaded = checked->persistence().finish_load();
+  if (!loaded.ok()) {
+    result_.violation = true;
+    result_.report = "  loading the recovered keyspace failed: " + loaded.to_string() + "\n";
+    return;
+  }
   std::string report;
-  if (!checker_.check(host_->engine(), crash_ms, clock_.now_ms(), &report)) {
+  if (!checker_.check(checked->engine(), crash_ms, clock_.now_ms(), &report)) {
     result_.violation = true;
     result_.report = report +
                      "  history since the last verified state (t relative to the crash):\n" +
                      checker_.describe_history(crash_ms, 40);
     return;
   }
+  if (!check_sampled_reads(reads, checked->engine())) return;
   schedule_crash();
+}
+
+// GET and PTTL of a few seeded keys through the command path, as a client's
+// first commands after the restart: they must be served right while the
+// keyspace is still being loaded.
+std::vector<Run::SampledRead> Run::sample_reads() {
+  std::vector<SampledRead> reads;
+  Session session;
+  session.id = Host::kClients + 1;
+  for (int i = 0; i < kSampledReads; ++i) {
+    SampledRead r;
+    r.db = static_cast<int>(read_rng_.uniform(static_cast<uint64_t>(WorkloadOptions{}.databases)));
+    r.key = "k" + std::to_string(read_rng_.uniform(static_cast<uint64_t>(WorkloadOptions{}.keys)));
+    std::string ignored;
+    const std::string db = std::to_string(r.db);
+    auto run = [&](std::vector<std::string_view> args, std::string* out) {
+      Reply reply(out, session.protocol);
+      host_->engine().execute(session, args, reply);
+    };
+    run({"SELECT", db}, &ignored);
+    run({"GET", r.key}, &r.get);
+    run({"PTTL", r.key}, &r.pttl);
+    mix(r.get);
+    mix(r.pttl);
+    reads.push_back(std::move(r));
+  }
+  return reads;
+}
+
+// The sampled replies against the recovered keyspace the checker accepted
+// (which equals the reference model after some allowed prefix).
+bool Run::check_sampled_reads(const std::vector<SampledRead>& reads, Engine& recovered) {
+  if (reads.empty()) return true;
+  const int64_t now_ms = clock_.now_ms();
+  const KeyspaceImage image = engine_image(recovered, now_ms);
+  for (const SampledRead& r : reads) {
+    auto it = image.find({r.db, r.key});
+    std::string get = "$-1\r\n", pttl = ":-2\r\n";
+    if (it != image.end()) {
+      const ModelValue& v = it->second;
+      get = "$" + std::to_string(v.value.size()) + "\r\n" + v.value + "\r\n";
+      pttl = ":" + std::to_string(v.expire_ms < 0 ? -1 : v.expire_ms - now_ms) + "\r\n";
+    }
+    if (r.get == get && r.pttl == pttl) continue;
+    result_.violation = true;
+    result_.report = "  a read right after the restart disagrees with the recovered keyspace: db" +
+                     std::to_string(r.db) + " " + r.key + " GET " +
+                     (r.get.size() > 40 ? r.get.substr(0, 40) + "..." : r.get) + " PTTL " + r.pttl +
+                     ", expected GET " + (get.size() > 40 ? get.substr(0, 40) + "..." : get) +
+                     " PTTL " + pttl + "\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace

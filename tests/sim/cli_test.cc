@@ -36,7 +36,7 @@ TEST(SimCli, ReproductionLineReplaysTheSameRun) {
   std::string error;
   ASSERT_TRUE(
       parse_words("amber-sim --mode everysec --faults io --plant trust-failed-fsync "
-                  "--aof-use-rdb-preamble no --save \"2 5\" --crash-span 90",
+                  "--aof-use-rdb-preamble no --save \"2 5\" --crash-span 90 --large-values 40",
                   &cli, &error))
       << error;
   const std::string line = reproduce_command(cli, Mode::kEverysec, 42, 120);
@@ -52,6 +52,7 @@ TEST(SimCli, ReproductionLineReplaysTheSameRun) {
   EXPECT_FALSE(o.persistence.rdb_preamble);
   ASSERT_EQ(o.persistence.save_points.size(), 1u);
   EXPECT_EQ(o.crash_span_ops, 90u);
+  EXPECT_EQ(o.workload.large_per_mille, 40u);
   o.commands = cli.commands;
   EXPECT_EQ(run_simulation(o).digest, a.digest);
 }
@@ -65,7 +66,7 @@ TEST(SimCli, BadArgumentsAreRefused) {
   EXPECT_FALSE(parse_words("amber-sim --faults maybe", &cli, &error));
   EXPECT_FALSE(parse_words("amber-sim --seeds", &cli, &error));
   EXPECT_TRUE(parse_words("amber-sim --mode all --seeds 5", &cli, &error));
-  EXPECT_EQ(cli.modes.size(), 4u);
+  EXPECT_EQ(cli.modes.size(), 5u);  // always, everysec, no, snapshot, nvm
 }
 
 }  // namespace

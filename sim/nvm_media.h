@@ -1,0 +1,92 @@
+// NvmMedia: the simulated machine's persistent memory — the durable images
+// of NVM mode's two regions (log, store). Like SimFs's disk it belongs to
+// the simulation, not to the Host: a crash destroys the process and its
+// regions, the images survive, and the next Host opens regions over them.
+//
+//   open(role, size)   ─> an EmulatedRegion over the role's image (zeros
+//                         the first time), with seeded cache eviction (for
+//                         half of the regions opened)
+//   every drain()      ─> a crash point (the region's drain hook), before
+//                         the flushed lines reach the image
+//   boundary()         ─> a crash point between event-loop batches
+//   crash at point N   ─> each live region's crash_image(seed, kWord): the
+//                         drained bytes plus each dirty 8-byte word
+//                         (flushed-not-drained or never flushed)
+//                         independently reached the media or not; the
+//                         process is dead from then on (crashed())
+//   power_failure()    ─> those crash images become the media
+//
+// Single-threaded; deterministic for a seed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/io/random.h"
+#include "core/status.h"
+#include "nvm/emulated_region.h"
+#include "nvm/nvm_persistence.h"
+
+namespace amber::sim {
+
+class NvmMedia {
+ public:
+  explicit NvmMedia(uint64_t seed);
+  ~NvmMedia();
+  NvmMedia(const NvmMedia&) = delete;
+  NvmMedia& operator=(const NvmMedia&) = delete;
+
+  // NvmOptions::open_region for the running process. REQUIRES: the role has
+  // no live region; `size_bytes` is the same at every open of the role.
+  Status open(nvm::RegionRole role, size_t size_bytes, std::unique_ptr<nvm::Region>* region);
+
+  // The process dies at crash point number `point` (points() counts them
+  // from 1: every drain of a live region and every boundary()). 0: never.
+  void set_crash_at_point(uint64_t point) { crash_at_point_ = point; }
+  uint64_t points() const { return points_; }
+  // A crash point between two batches (after the replies left).
+  void boundary() { crash_point(); }
+  // The process dies now (if it has not already).
+  void crash_now();
+  bool crashed() const { return crashed_; }
+  // Power failure: the crash images become the media. REQUIRES: crashed(),
+  // no live region (the Host is gone). Clears crashed().
+  void power_failure();
+
+  // This media's images become copies of `other`'s (a second recovery of
+  // the same crash). REQUIRES: no live region here.
+  void copy_images_from(const NvmMedia& other);
+
+  uint64_t drains() const { return drains_; }
+  // Mixes every crash image; same seed, same digest.
+  uint64_t digest() const { return digest_; }
+
+ private:
+  class SimRegion;
+  struct Slot {
+    std::string image;  // the media while no region is live
+    nvm::EmulatedRegion* live = nullptr;
+    std::string crash_image;
+    bool has_crash_image = false;
+  };
+
+  void crash_point();
+  void on_drain() {
+    ++drains_;
+    crash_point();
+  }
+  void closed(size_t slot);
+
+  SeededRandom random_;
+  uint32_t eviction_per_mille_;
+  std::array<Slot, 2> slots_;
+  uint64_t points_ = 0;
+  uint64_t crash_at_point_ = 0;
+  uint64_t drains_ = 0;
+  bool crashed_ = false;
+  uint64_t digest_ = 0;
+};
+
+}  // namespace amber::sim

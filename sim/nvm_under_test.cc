@@ -1,0 +1,126 @@
+// NVM mode under test: the same calls server/nvm_persistence_host.cc makes
+// from the event loop — recover() at startup, before_reply() (the group
+// commit) in before_sleep before any reply of the batch leaves, then a
+// bounded replay step, a step from cron, and MISCONF for writes once the mode
+// is unhealthy — over two in-memory EmulatedRegions whose durable images
+// live in the simulation's NvmMedia, so they outlive the crashed Host.
+//
+// The regions are small (1 MiB: a 256 KiB log, a 768 KiB store) and replay
+// steps are tiny, so the log wraps and fills (back-pressure) many times per
+// run and crashes land inside replay, wrap and store reclaim.
+//
+// One deliberate difference from the server glue: when the mode fails
+// while the batch's commands were logged (a value larger than the log's
+// largest record, a log that cannot make room) or in the group commit, a
+// write of this batch is not durable, so its replies must never leave:
+// before_replies() returns false and the host dies, as under `always`
+// (server/nvm_persistence_host.cc sends them today: a gap this host does not
+// copy). A failure in the background step (a full store) happens after the
+// group commit, so the replies leave and later writes get MISCONF.
+#include "core/assert.h"
+#include "core/engine.h"
+#include "nvm/nvm_persistence.h"
+#include "sim/nvm_media.h"
+#include "sim/persistence_under_test.h"
+
+namespace amber::sim {
+namespace {
+
+constexpr uint64_t kNvmSizeBytes = 1 << 20;
+constexpr size_t kReplayRecordsPerStep = 2;
+constexpr uint64_t kStoreSlotsPerStep = 512;
+constexpr uint64_t kFillSlotsPerStep = 256;
+
+class NvmUnderTest final : public PersistenceUnderTest {
+ public:
+  NvmUnderTest(const PersistenceSettings& settings, PersistenceEnv env)
+      : settings_(settings), env_(std::move(env)) {
+    AMBER_ASSERT(env_.nvm_media != nullptr);
+  }
+
+  Status start() override;
+  bool before_replies() override;
+  void cron() override;
+  bool deny_writes(const CommandSpec& spec, std::string* error) const override;
+  void background_save() override {}  // no RDB/AOF in NVM mode
+  uint64_t heals() const override { return 0; }
+  Status finish_load() override { return nvm_ ? nvm_->finish_fill() : Status(); }
+  uint64_t background_lag() const override { return nvm_ ? nvm_->replay_lag_bytes() : 0; }
+
+ private:
+  // The host's step(): after a failure (sticky) only the fill goes on,
+  // which just reads the store.
+  void step() {
+    if (nvm_->healthy() || nvm_->filling()) (void)nvm_->step();
+  }
+  void note_failure(const char* where) {
+    if (!nvm_->healthy() && !failure_seen_ && settings_.log) {
+      settings_.log(std::string("NVM failed in ") + where + ": " + nvm_->health().to_string());
+    }
+  }
+
+  PersistenceSettings settings_;
+  PersistenceEnv env_;
+  std::unique_ptr<nvm::NvmPersistence> nvm_;
+  // The current failure was seen at a point where every acknowledged write
+  // was durable (after a group commit, or in a background step).
+  bool failure_seen_ = false;
+};
+
+Status NvmUnderTest::start() {
+  nvm::NvmOptions options;
+  options.dir = settings_.dir;
+  options.size_bytes = kNvmSizeBytes;
+  options.backend = nvm::NvmBackend::kEmulated;
+  options.replay_records_per_step = kReplayRecordsPerStep;
+  options.store_slots_per_step = kStoreSlotsPerStep;
+  options.fill_slots_per_step = kFillSlotsPerStep;
+  NvmMedia* media = env_.nvm_media;
+  options.open_region = [media](nvm::RegionRole role, size_t size_bytes,
+                                std::unique_ptr<nvm::Region>* region) {
+    return media->open(role, size_bytes, region);
+  };
+  options.bugs = settings_.bugs;
+  nvm_ = std::make_unique<nvm::NvmPersistence>(options);
+  Status s = nvm_->recover(env_.engine);
+  failure_seen_ = !nvm_->healthy();
+  return s;
+}
+
+bool NvmUnderTest::before_replies() {
+  note_failure("a command");
+  const bool failed_in_commands = !nvm_->healthy() && !failure_seen_;
+  nvm_->before_reply();
+  note_failure("the group commit");
+  const bool lost = failed_in_commands || (!nvm_->healthy() && !failure_seen_);
+  failure_seen_ = !nvm_->healthy();
+  step();
+  note_failure("a replay step");
+  failure_seen_ = !nvm_->healthy();
+  return !lost;
+}
+
+void NvmUnderTest::cron() {
+  // A failure in this batch's commands stays unseen for before_replies().
+  const bool unseen = !nvm_->healthy() && !failure_seen_;
+  step();
+  if (unseen) return;
+  note_failure("a cron step");
+  failure_seen_ = !nvm_->healthy();
+}
+
+bool NvmUnderTest::deny_writes(const CommandSpec& spec, std::string* error) const {
+  if (!nvm_ || nvm_->healthy()) return false;
+  if (!(spec.flags & kCmdWrite) && spec.name != "ping") return false;
+  *error = "MISCONF Errors writing to NVM: " + nvm_->health().message();
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<PersistenceUnderTest> make_nvm_under_test(const PersistenceSettings& settings,
+                                                          PersistenceEnv env) {
+  return std::make_unique<NvmUnderTest>(settings, std::move(env));
+}
+
+}  // namespace amber::sim
