@@ -206,15 +206,6 @@ Status NvmPersistence::recover(Engine& engine) {
   Status s = open_regions();
   if (s.ok()) s = open_pair(engine.clock().now_ms());
   if (!s.ok()) return s;
-  // A crash can leave the store inside the unit after its applied seq, with
-  // a SWAPDB of it already published: re-applying that one unit (its ops are
-  // idempotent) makes the store exactly "the state after applied_seq", which
-  // the fill's views are relative to.
-  const uint64_t applied_before = store_->applied_seq();
-  while (s.ok() && store_->applied_seq() == applied_before && !replayer_->caught_up()) {
-    s = replayer_->step(1);
-  }
-  if (!s.ok()) return s;
   fill_ = std::make_unique<StoreFill>(engine, *store_);
   s = apply_log_tail(engine);
   if (!s.ok()) {
@@ -290,6 +281,7 @@ void NvmPersistence::begin_record() { builder_.begin(next_seq_++); }
 bool NvmPersistence::make_room(size_t op_bytes) {
   const size_t max = log_->max_payload_bytes();
   if (kRecordPrefixBytes + op_bytes > max) {
+    ++stats_.unlogged_writes;
     fail(Status::invalid_argument("NVM: a key's value is larger than the log's largest record"));
     return false;
   }
@@ -347,6 +339,7 @@ void NvmPersistence::append_record() {
     Status s = replayer_->step(options_.replay_records_per_step, &applied);
     ++stats_.backpressure_steps;
     if (!s.ok() || applied == 0) {
+      ++stats_.unlogged_writes;
       fail(s.ok() ? Status::io_error("NVM log full and nothing to replay") : s);
       return;
     }
@@ -367,7 +360,10 @@ void NvmPersistence::before_reply() {
   log_->persist();
   ++stats_.persists;
   Status health = log_region_->health();
-  if (!health.ok()) fail(health);
+  if (!health.ok()) {
+    ++stats_.unlogged_writes;
+    fail(health);
+  }
 }
 
 Status NvmPersistence::step(size_t replay_records) {

@@ -83,6 +83,9 @@ struct NvmStats {
   uint64_t persists = 0;
   uint64_t backpressure_steps = 0;
   uint64_t split_units = 0;
+  // Write units (or persists of a batch) that could not be made durable:
+  // the host must not acknowledge the batch that made them.
+  uint64_t unlogged_writes = 0;
   uint64_t tail_records = 0;     // log records put in DRAM at the last recovery
   uint64_t fill_keys = 0;        // keys the background fill moved into DRAM
   uint64_t fault_keys = 0;       // keys a lookup moved into DRAM during the fill

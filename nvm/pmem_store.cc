@@ -247,16 +247,29 @@ Status PmemStore::probe(uint32_t phys_db, std::string_view key, Probe* result) c
 Status PmemStore::get(uint32_t db, std::string_view key, StoreItemView* item, bool* found) const {
   *found = false;
   if (db >= kMaxDatabases) return Status::invalid_argument("nvm store: db index out of range");
-  uint32_t phys = physical_db(permutation(), db);
+  AMBER_RETURN_IF_ERROR(get_physical(physical_db(permutation(), db), key, item, found));
+  item->db = db;
+  return Status();
+}
+
+Status PmemStore::get_physical(uint32_t phys_db, std::string_view key, StoreItemView* item,
+                               bool* found) const {
+  *found = false;
+  if (phys_db >= kMaxDatabases) return Status::invalid_argument("nvm store: db out of range");
   Probe probe_result;
-  AMBER_RETURN_IF_ERROR(probe(phys, key, &probe_result));
+  AMBER_RETURN_IF_ERROR(probe(phys_db, key, &probe_result));
   if (!probe_result.found || !probe_result.live) return Status();
   uint32_t item_db;
   uint64_t birth;
   AMBER_RETURN_IF_ERROR(item_at(probe_result.value, item, &item_db, &birth));
-  item->db = db;
+  item->phys_db = item_db;
   *found = true;
   return Status();
+}
+
+uint64_t PmemStore::applied_permutation() const {
+  return region_->load_u64(kBaseSeqOffset) == applied_seq() + 1 ? region_->load_u64(kBasePermOffset)
+                                                                : permutation();
 }
 
 void PmemStore::begin_unit(uint64_t seq) {

@@ -43,7 +43,8 @@
 namespace amber::nvm {
 
 struct StoreItemView {
-  uint32_t db = 0;  // logical database index
+  uint32_t db = 0;       // logical database index
+  uint32_t phys_db = 0;  // physical database (see applied_permutation())
   std::string_view key;
   std::string_view value;  // points into the region until the item changes
   int64_t expire_ms = -1;  // -1: no expire
@@ -77,6 +78,16 @@ class PmemStore {
 
   // *found says whether (db, key) holds a live item; *item views it.
   Status get(uint32_t db, std::string_view key, StoreItemView* item, bool* found) const;
+  // Like get(), by physical database (item->db is left as it was).
+  Status get_physical(uint32_t phys_db, std::string_view key, StoreItemView* item,
+                      bool* found) const;
+  // The logical -> physical database permutation as of applied_seq(): a
+  // crash inside the next unit may already have published that unit's first
+  // SWAPDB, which the current permutation then includes.
+  uint64_t applied_permutation() const;
+  static uint32_t physical_db(uint64_t permutation, uint32_t db) {
+    return (permutation >> (4 * db)) & 0xf;
+  }
   // Visits the live items in slots [cursor, cursor + max_slots); *next_cursor
   // is 0 when the scan is complete (SCAN-style: keys present throughout are
   // visited exactly once).
@@ -131,9 +142,6 @@ class PmemStore {
             uint64_t heap_end, bool rebuild);
   // The persisted logical -> physical database permutation (16 nibbles).
   uint64_t permutation() const;
-  static uint32_t physical_db(uint64_t permutation, uint32_t db) {
-    return (permutation >> (4 * db)) & 0xf;
-  }
   uint32_t unit_physical_db(uint32_t db) const;
   uint64_t stamp() const { return (unit_seq_ << 12) | structural_ops_; }
   uint64_t slot_offset(uint64_t index) const { return kIndexOffset + index * 8; }

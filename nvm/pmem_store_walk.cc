@@ -133,6 +133,7 @@ Status PmemStore::scan(uint64_t cursor, uint64_t max_slots,
     AMBER_RETURN_IF_ERROR(item_at(value, &view, &phys, &birth));
     if (!is_live(phys, birth)) continue;
     view.db = logical_of[phys];
+    view.phys_db = phys;
     visit(view);
   }
   *next_cursor = end >= slot_count_ ? 0 : end;

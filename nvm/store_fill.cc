@@ -41,6 +41,16 @@ void StoreFill::supersede(int db, std::string_view key) {
 void StoreFill::attach() {
   AMBER_ASSERT(!attached_ && !done_);
   attached_ = true;
+  applied_permutation_ = store_.applied_permutation();
+  engine_of_phys_.fill(-1);
+  for (uint32_t db = 0; db < PmemStore::kMaxDatabases; ++db) {
+    logical_of_phys_[PmemStore::physical_db(applied_permutation_, db)] = db;
+  }
+  for (int db = 0; db < engine_.db_count(); ++db) {
+    const int view = views_[static_cast<size_t>(db)];
+    if (view < 0) continue;
+    engine_of_phys_[PmemStore::physical_db(applied_permutation_, static_cast<uint32_t>(view))] = db;
+  }
   for (int i = 0; i < engine_.db_count(); ++i) engine_.db(i).set_lazy(this);
 }
 
@@ -63,13 +73,6 @@ int StoreFill::index_of(const Db& db) const {
   return -1;
 }
 
-int StoreFill::engine_db_of(uint32_t store_db) const {
-  for (int i = 0; i < engine_.db_count(); ++i) {
-    if (views_[static_cast<size_t>(i)] == static_cast<int>(store_db)) return i;
-  }
-  return -1;
-}
-
 void StoreFill::insert(int db, const StoreItemView& item) {
   insert(db, item, engine_.db(db).key_hash(item.key));
 }
@@ -88,7 +91,9 @@ Entry* StoreFill::fault_in(Db& db, std::string_view key) {
   if (view < 0 || is_superseded(index, key)) return nullptr;
   StoreItemView item;
   bool found = false;
-  Status s = store_.get(static_cast<uint32_t>(view), key, &item, &found);
+  Status s =
+      store_.get_physical(PmemStore::physical_db(applied_permutation_, static_cast<uint32_t>(view)),
+                          key, &item, &found);
   if (!s.ok()) {
     if (error_.ok()) error_ = s;
     return nullptr;
@@ -107,15 +112,16 @@ void StoreFill::step(uint64_t max_slots) {
   Status s = store_.scan(
       cursor_, max_slots,
       [this](const StoreItemView& item) {
-        if (item.db >= static_cast<uint32_t>(engine_.db_count())) {
+        const uint32_t logical = logical_of_phys_[item.phys_db];
+        if (logical >= static_cast<uint32_t>(engine_.db_count())) {
           if (error_.ok()) {
             error_ =
-                Status::invalid_argument("NVM store has keys in db " + std::to_string(item.db) +
+                Status::invalid_argument("NVM store has keys in db " + std::to_string(logical) +
                                          ", beyond the configured databases");
           }
           return;
         }
-        const int db = engine_db_of(item.db);
+        const int db = engine_of_phys_[item.phys_db];
         if (db < 0) return;  // the database was flushed after the store's state
         batch_.emplace_back(db, item);
       },

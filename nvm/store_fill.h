@@ -5,10 +5,13 @@
 // key from the store, and step() moves the rest in bounded slices.
 //
 // The store is frozen while the fill runs (the Replayer waits), so what it
-// holds is the keyspace as of its applied sequence number. A key of engine
-// database d then logically is: its DRAM entry if resident; else, unless it
-// was superseded (removed or rewritten since — DRAM is the truth for it),
-// the store's item in database view(d), where view follows the FLUSHDB /
+// holds is the keyspace as of its applied sequence number (databases
+// resolved through PmemStore::applied_permutation(): a crash may have left
+// the next unit half-applied, its first SWAPDB already published; its
+// key-level ops are covered by the overlay). A key of engine database d
+// then logically is: its DRAM entry if resident; else, unless it was
+// superseded (removed or rewritten since — DRAM is the truth for it), the
+// store's item in database view(d), where view follows the FLUSHDB /
 // SWAPDB records of the overlay (a flushed database shows nothing of the
 // store). Key changes during the fill supersede; a FLUSHDB or SWAPDB
 // during the fill first completes it (Db does that), so views change only
@@ -68,8 +71,6 @@ class StoreFill final : public LazyKeyspace {
  private:
   int index_of(const Db& db) const;
   bool is_superseded(int db, std::string_view key) const;
-  // The engine database whose view is store database `store_db`, or -1.
-  int engine_db_of(uint32_t store_db) const;
   void insert(int db, const StoreItemView& item);
   void insert(int db, const StoreItemView& item, uint64_t key_hash);
   // Fills one step's items: bucket prefetches ahead of the lookups.
@@ -81,7 +82,13 @@ class StoreFill final : public LazyKeyspace {
 
   Engine& engine_;
   const PmemStore& store_;
-  std::array<int, PmemStore::kMaxDatabases> views_{};        // engine db -> store db, -1: none
+  // Engine db -> store database as of the applied seq, -1: none.
+  std::array<int, PmemStore::kMaxDatabases> views_{};
+  // Fixed by attach(): the applied permutation, engine db of each physical
+  // db (-1: none), logical index of each physical db.
+  uint64_t applied_permutation_ = 0;
+  std::array<int, PmemStore::kMaxDatabases> engine_of_phys_{};
+  std::array<uint32_t, PmemStore::kMaxDatabases> logical_of_phys_{};
   std::vector<std::unordered_set<std::string>> superseded_;  // by engine db
   uint64_t cursor_ = 0;
   // One step's live items (views into the frozen store) with their engine db.

@@ -8,6 +8,7 @@
 #include "server/nvm_persistence_host.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "server/config.h"
 #include "server/format.h"
@@ -58,6 +59,13 @@ bool NvmPersistenceHost::start(std::string* error) {
 void NvmPersistenceHost::before_sleep() {
   if (!nvm_) return;
   nvm_->before_reply();
+  if (nvm_->stats().unlogged_writes != 0) {
+    // A write of this batch could not be logged (or persisted): its reply
+    // must not leave, as with appendfsync always.
+    server_.logger().log(LogLevel::kWarning, "Can't recover from an NVM log error (" +
+                                                 nvm_->health().to_string() + "). Exiting...");
+    std::_Exit(1);
+  }
   // Folding the log into the store is deferred while clients keep the loop
   // busy: a burst costs one log append per write, and the replay happens
   // when the loop is idle, or as soon as the lag would make a restart

@@ -83,6 +83,20 @@ class KillNvm(aof.KillAof):
             self.server.start()
         self.assertIn("appendonly", str(raised.exception))
 
+    def test_a_write_that_cannot_be_logged_is_never_acknowledged(self):
+        # nvm-size 1mb: a 256 KiB log whose largest record is 128 KiB.
+        self.server.extra_args = ["--nvm-enabled", "yes", "--nvm-backend", "emulated",
+                                  "--nvm-size", "1mb"]
+        self.server.start()
+        self.client().set("kept", "v")
+        with self.assertRaises(redis.ConnectionError):
+            self.client().set("huge", b"x" * 200000)
+        self.assertEqual(self.server.proc.wait(10), 1)
+        self.assertIn("Can't recover from an NVM log error", self.server.log())
+        self.server.start()
+        self.assertEqual(self.client().get("kept"), b"v")
+        self.assertIsNone(self.client().get("huge"))
+
 
 if __name__ == "__main__":
     unittest.main()

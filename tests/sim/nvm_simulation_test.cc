@@ -38,6 +38,21 @@ TEST(NvmSimulation, EveryAcknowledgedWriteSurvivesCrashesAtDrainsAndBetweenBatch
   EXPECT_GT(lazy, 0u) << "no host ran on while its keyspace was loading lazily";
 }
 
+// Large values fill the small store: writes get MISCONF, and a crash then
+// must not keep the server from restarting (recovery writes nothing to the
+// store; it serves the keyspace as of the store's applied state).
+TEST(NvmSimulation, AFullStoreStillRestartsAfterACrash) {
+  uint64_t refused_writes = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    SimOptions o = nvm_options(seed);
+    o.workload.large_per_mille = 150;
+    SimResult r = run_simulation(o);
+    ASSERT_FALSE(r.violation) << "nvm seed " << seed << " --large-values 150\n" << r.report;
+    refused_writes += r.refused;
+  }
+  EXPECT_GT(refused_writes, 0u) << "the store never filled up";
+}
+
 TEST(NvmSimulation, SameSeedGivesTheSameRunBitForBit) {
   for (uint64_t seed : {3u, 17u, 29u}) {
     SimResult a = run_simulation(nvm_options(seed));
