@@ -130,11 +130,14 @@ void errorstats_section(Server& server, std::string* out) {
 void keyspace_section(Server& server, std::string* out) {
   out->append("# Keyspace\r\n");
   Engine& engine = server.engine();
+  // Resident counts: INFO must stay cheap while an NVM restart is still
+  // moving keys into memory (then the counts grow to the full keyspace and
+  // INFO nvm says nvm_fill_in_progress:1); otherwise they are the totals.
   for (int i = 0; i < engine.db_count(); ++i) {
     Db& db = engine.db(i);
-    if (db.size() == 0 && db.volatile_count() == 0) continue;
-    append_printf(out, "db%d:keys=%zu,expires=%zu,avg_ttl=0\r\n", i, db.size(),
-                  db.volatile_count());
+    if (db.resident_size() == 0 && db.resident_volatile_count() == 0) continue;
+    append_printf(out, "db%d:keys=%zu,expires=%zu,avg_ttl=0\r\n", i, db.resident_size(),
+                  db.resident_volatile_count());
   }
 }
 
