@@ -5,6 +5,7 @@
 // BGREWRITEAOF and the INFO fields.
 #include "server/aof_persistence.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +22,10 @@ namespace {
 
 constexpr int64_t kStepBudgetUs = 1000;
 constexpr size_t kBucketsPerStep = 64;
+// aofRewriteLimited: after this many failed rewrites in a row, retries wait
+// 1, 2, 4 ... up to 60 minutes.
+constexpr uint64_t kRewriteLimitThreshold = 3;
+constexpr int64_t kRewriteLimitMaxMinutes = 60;
 
 AofFsync parse_fsync(const std::string& value) {
   if (value == "always") return AofFsync::kAlways;
@@ -69,7 +74,7 @@ AofPersistence::~AofPersistence() {
 AofManager& AofPersistence::manager() {
   if (manager_ == nullptr) {
     manager_ = std::make_unique<AofManager>(
-        fs_, server_.engine(), read_settings(), [this](const std::string& line) { log(line); },
+        *fs_, server_.engine(), read_settings(), [this](const std::string& line) { log(line); },
         fsync_executor_.get());
   }
   return *manager_;
@@ -123,6 +128,13 @@ bool AofPersistence::start(std::string* error) {
 void AofPersistence::before_sleep() {
   if (rewrite_requested_) start_rewrite();
   if (rewrite_in_progress()) step_rewrite();
+  if (fresh_rewrite_running()) {
+    // The AOF is not on yet, or refuses writes until the recovery commits:
+    // no reply depends on these bytes. A failure ends the attempt at its
+    // next step; it is tried again.
+    (void)manager_->flush();
+    return;
+  }
   if (!enabled()) return;
   AofWriter& writer = manager_->writer();
   // Under `always` every earlier failure exited, so a failed writer here
@@ -148,14 +160,20 @@ void AofPersistence::before_sleep() {
 }
 
 void AofPersistence::cron() {
-  if (rewrite_scheduled_ && !rewrite_in_progress() && !bgsave_running()) start_rewrite();
+  if (rewrite_scheduled_ && !rewrite_in_progress() && !bgsave_running() && !rewrite_limited()) {
+    start_rewrite();
+  }
+  if (fresh_rewrite_running()) {
+    (void)manager_->cron();  // everysec's sync of the temp incr file
+    return;
+  }
   if (manager_ == nullptr || !enabled()) return;
   if (!manager_->healthy()) {
     int64_t now_ms = server_.engine().clock().now_ms();
     // Redis retries a failed AOF write about once a second.
     if (now_ms - last_recovery_try_ms_ >= 1000) {
       last_recovery_try_ms_ = now_ms;
-      if (manager_->try_recover(server_.now_s())) rewrite_base_size_ = manager_->current_size();
+      start_recovery();
     }
     return;
   }
@@ -175,13 +193,36 @@ void AofPersistence::check_auto_rewrite() {
   if (perc <= 0 || size <= min_size) return;
   uint64_t base = rewrite_base_size_ == 0 ? 1 : rewrite_base_size_;
   int64_t growth = static_cast<int64_t>(size * 100 / base) - 100;
-  if (growth >= perc) {
+  if (growth >= perc && !rewrite_limited()) {
     log("Starting automatic rewriting of AOF on " + std::to_string(growth) + "% growth");
     start_rewrite();
   }
 }
 
 bool AofPersistence::bgsave_running() const { return server_.rdb().bgsave_in_progress(); }
+
+// Redis's aofRewriteLimited: a disk that keeps failing must not get a new
+// rewrite (and, while the AOF is on, a new incr file) every cron tick.
+bool AofPersistence::rewrite_limited() {
+  if (rewrite_failures_ < kRewriteLimitThreshold) {
+    limited_delay_min_ = next_limited_rewrite_s_ = 0;
+    return false;
+  }
+  const int64_t now_s = server_.now_s();
+  if (next_limited_rewrite_s_ != 0) {
+    if (now_s < next_limited_rewrite_s_) return true;
+    next_limited_rewrite_s_ = 0;
+    return false;
+  }
+  limited_delay_min_ =
+      std::min(limited_delay_min_ == 0 ? 1 : limited_delay_min_ * 2, kRewriteLimitMaxMinutes);
+  next_limited_rewrite_s_ = now_s + limited_delay_min_ * 60;
+  server_.logger().log(LogLevel::kWarning,
+                       "Background AOF rewrite has repeatedly failed and triggered the limit, "
+                       "will retry in " +
+                           std::to_string(limited_delay_min_) + " minutes");
+  return true;
+}
 
 // Called between commands only (see the header).
 void AofPersistence::start_rewrite() {
@@ -191,14 +232,22 @@ void AofPersistence::start_rewrite() {
   ++rewrites_;
   rewrite_start_ms_ = server_.engine().clock().now_ms();
   Status s;
-  if (m.active() && !m.healthy()) {
-    // After a disk error only a rewrite that completes before the next
-    // write restores a prefix-consistent AOF: do it in the foreground.
-    s = m.rewrite(server_.now_s());
-    finish_rewrite(s.ok(), s);
+  if (wait_rewrite_) {
+    s = m.start_enable(server_.now_s(), *rewrite_executor_);
+    if (!s.ok()) {
+      finish_rewrite(false, s);
+      return;
+    }
+    log("Background append only file rewriting started (fork-less)");
     return;
   }
-  s = m.start_rewrite(server_.now_s(), *rewrite_executor_);
+  // After a disk error the rewrite is the recovery (writes stay refused
+  // until it commits).
+  if (m.active() && !m.healthy()) {
+    s = m.start_recovery(server_.now_s(), *rewrite_executor_);
+  } else {
+    s = m.start_rewrite(server_.now_s(), *rewrite_executor_);
+  }
   if (!s.ok()) {
     finish_rewrite(false, s);
     return;
@@ -214,8 +263,23 @@ void AofPersistence::step_rewrite() {
   do {
     state = manager_->step_rewrite(kBucketsPerStep, &error);
   } while (state == AofManager::RewriteState::kRunning && clock.now_us() < deadline_us);
-  if (state == AofManager::RewriteState::kDone) finish_rewrite(true, {});
-  if (state == AofManager::RewriteState::kFailed) finish_rewrite(false, error);
+  if (state == AofManager::RewriteState::kRunning) return;
+  if (recovery_only_) {
+    recovery_only_ = false;
+    if (state == AofManager::RewriteState::kDone) rewrite_base_size_ = manager_->current_size();
+    return;  // a failure is tried again by cron
+  }
+  finish_rewrite(state == AofManager::RewriteState::kDone, error);
+}
+
+// cron's recovery after a failed write or sync: a fresh rewrite stepped
+// like BGREWRITEAOF's (AofManager::start_recovery). A BGREWRITEAOF that met
+// the failure is replaced by it and counts as that rewrite.
+void AofPersistence::start_recovery() {
+  const bool counted = rewrite_in_progress();
+  Status s = manager_->start_recovery(server_.now_s(), *rewrite_executor_);
+  recovery_only_ = s.ok() && !counted;
+  if (!s.ok() && counted) finish_rewrite(false, s);
 }
 
 void AofPersistence::finish_rewrite(bool ok, const Status& error) {
@@ -226,21 +290,23 @@ void AofPersistence::finish_rewrite(bool ok, const Status& error) {
     rewrite_failures_ = 0;
     rewrite_base_size_ = manager_->current_size();
     log("Background AOF rewrite terminated with success");
+    wait_rewrite_ = false;
   } else {
     ++rewrite_failures_;
     server_.logger().log(LogLevel::kWarning, "Background AOF rewrite failed: " + error.message());
+    // Redis schedules a new rewrite while waiting for one to turn the AOF on.
+    if (wait_rewrite_) rewrite_scheduled_ = true;
   }
 }
 
-void AofPersistence::yield_to_save() {
-  if (!rewrite_in_progress()) return;
-  log("Killing running AOF rewrite to take a foreground snapshot");
-  manager_->abort_rewrite();
-  rewrite_start_ms_ = -1;
-  rewrite_scheduled_ = true;
-}
-
 void AofPersistence::shutdown() {
+  if (wait_rewrite_) {
+    // redis-server refuses to exit here unless forced; amber exits and
+    // restarts from the RDB, as if appendonly had stayed no.
+    server_.logger().log(LogLevel::kWarning, "Writing initial AOF. Exit anyway.");
+    turn_off();
+    return;
+  }
   if (!enabled()) return;
   Status s = manager_->stop();
   if (!s.ok()) {
@@ -250,10 +316,9 @@ void AofPersistence::shutdown() {
 
 bool AofPersistence::set_appendonly(std::string* error) {
   bool want = server_.config().get_bool("appendonly");
-  if (want == enabled()) return true;
+  if (want == (enabled() || wait_rewrite_)) return true;
   if (!want) {
-    Status s = manager_->stop();
-    if (!s.ok()) log("Error flushing the AOF: " + s.message());
+    turn_off();
     return true;
   }
   if (server_.nvm().enabled()) {
@@ -261,20 +326,59 @@ bool AofPersistence::set_appendonly(std::string* error) {
     *error = "appendonly cannot be turned on while nvm-enabled is yes";
     return false;
   }
-  Status s = manager().enable(server_.now_s());
+  return turn_on(error);
+}
+
+// Redis's startAppendOnly. The rewrite starts in before_sleep of this very
+// iteration, after the command (CONFIG SET inside MULTI: after EXEC, whose
+// writes the base must hold and the incr file must not).
+bool AofPersistence::turn_on(std::string* error) {
+  const AofSettings settings = read_settings();
+  const std::string dir = join_path(settings.dir, settings.dirname);
+  Status s = fs_->create_dir_if_missing(dir);
   if (!s.ok()) {
+    server_.logger().log(LogLevel::kWarning,
+                         "Can't open or create append-only dir " + dir + ": " + s.message());
     *error = "Unable to turn on AOF. Check server logs.";
-    server_.logger().log(LogLevel::kWarning, "Turning on AOF failed: " + s.message());
     return false;
   }
-  ++rewrites_;
-  rewrite_base_size_ = manager_->current_size();
-  log("AOF rewrite finished, append only file enabled");
+  wait_rewrite_ = true;
+  if (rewrite_in_progress()) {  // a BGREWRITEAOF with the AOF off
+    server_.logger().log(LogLevel::kWarning,
+                         "AOF was enabled but there is already an AOF rewriting in background. "
+                         "Stopping background AOF and starting a rewrite now.");
+    manager_->abort_rewrite();
+    rewrite_start_ms_ = -1;
+  }
+  // dir may have changed since an earlier start (CONFIG SET dir).
+  if (manager_ != nullptr) manager_->settings() = settings;
+  if (bgsave_running()) {
+    rewrite_scheduled_ = true;
+    server_.logger().log(LogLevel::kWarning,
+                         "AOF was enabled but there is already another background operation. An "
+                         "AOF background was scheduled to start when possible.");
+    return true;
+  }
+  rewrite_requested_ = true;
   return true;
 }
 
+// Redis's stopAppendOnly: buffered writes are written and synced, a running
+// rewrite is killed, a scheduled one forgotten.
+void AofPersistence::turn_off() {
+  if (manager_ != nullptr) {
+    Status s = manager_->stop();
+    if (!s.ok()) log("Error flushing the AOF: " + s.message());
+  }
+  wait_rewrite_ = rewrite_scheduled_ = rewrite_requested_ = recovery_only_ = false;
+  rewrite_start_ms_ = -1;
+}
+
 bool AofPersistence::deny_writes(const CommandSpec& spec, std::string* error) const {
-  if (!enabled() || manager_->healthy()) return false;
+  // Redis: aof_state != AOF_OFF and the last write (here: to the temp incr
+  // file too while waiting for the first rewrite) failed.
+  if (manager_ == nullptr || manager_->healthy()) return false;
+  if (!enabled() && !manager_->enabling()) return false;
   if (!(spec.flags & kCmdWrite) && spec.name != "ping") return false;
   int err = manager_->last_error().sys_errno();
   *error = std::string("MISCONF Errors writing to the AOF file: ") + std::strerror(err ? err : EIO);
@@ -282,14 +386,14 @@ bool AofPersistence::deny_writes(const CommandSpec& spec, std::string* error) co
 }
 
 std::string AofPersistence::info_fields() const {
-  const bool on = enabled();
   std::string out;
   auto field = [&out](const char* name, const std::string& value) {
     out.append(name).append(":").append(value).append("\r\n");
   };
-  field("aof_enabled", on ? "1" : "0");
+  field("aof_enabled", enabled() || wait_rewrite_ ? "1" : "0");
   const int64_t now_ms = server_.engine().clock().now_ms();
-  field("aof_rewrite_in_progress", rewrite_in_progress() ? "1" : "0");
+  // A requested rewrite starts before this iteration's replies leave.
+  field("aof_rewrite_in_progress", rewrite_in_progress() || rewrite_requested_ ? "1" : "0");
   field("aof_rewrite_scheduled", rewrite_scheduled_ ? "1" : "0");
   field("aof_last_rewrite_time_sec", std::to_string(last_rewrite_time_s_));
   field("aof_current_rewrite_time_sec",
@@ -298,13 +402,17 @@ std::string AofPersistence::info_fields() const {
   field("aof_rewrites", std::to_string(rewrites_));
   field("aof_rewrites_consecutive_failures", std::to_string(rewrite_failures_));
   field("aof_last_write_status", manager_ == nullptr || manager_->healthy() ? "ok" : "err");
-  field("aof_last_cow_size", "0");  // no fork: see rdb_last_cow_size for COW bytes
-  field("module_fork_in_progress", "0");
+  // No fork: the copy-on-write memory is the peak of the last rewrite's side
+  // buffers (entries changed before the walk reached them).
+  field("aof_last_cow_size",
+        std::to_string(manager_ == nullptr ? 0 : manager_->last_rewrite_cow_bytes()));
+  field("module_fork_in_progress", "0");  // no modules, no fork
   field("module_fork_last_cow_size", "0");
-  if (on) {
+  // Redis prints these when appendonly is yes (server.aof_enabled).
+  if (manager_ != nullptr && (enabled() || wait_rewrite_)) {
     field("aof_current_size", std::to_string(manager_->current_size()));
     field("aof_base_size", std::to_string(manager_->base_size()));
-    field("aof_pending_rewrite", "0");
+    field("aof_pending_rewrite", rewrite_scheduled_ ? "1" : "0");
     field("aof_buffer_length", std::to_string(manager_->writer().buffer_length()));
     AofWriter& writer = manager_->writer();
     field("aof_pending_bio_fsync", writer.sync_pending() ? "1" : "0");

@@ -5,6 +5,10 @@
 // no-auth), the persistence errors (MISCONF), and while the dataset is being
 // loaded at startup, -LOADING for commands not flagged "loading". CLIENT PAUSE is not here: a
 // paused command is delayed, not refused, so the server holds it before calling the engine.
+// EXEC counts as a write when a queued command is one (Redis's
+// c->mstate.cmd_flags): a transaction queued while the disk was healthy is
+// refused with -EXECABORT ... MISCONF if persistence failed before EXEC.
+#include "core/args.h"
 #include "core/errors.h"
 #include "server/aof_persistence.h"
 #include "server/nvm_persistence_host.h"
@@ -31,6 +35,30 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The spec of a queued command line (a subcommand's own when it has them);
+// null if unknown (it was refused at queue time then).
+const CommandSpec* queued_spec(const Engine& engine, const std::vector<std::string>& argv) {
+  const CommandSpec* spec = argv.empty() ? nullptr : engine.find_command(argv[0]);
+  if (spec == nullptr || spec->subcommands.empty() || argv.size() < 2) return spec;
+  for (const CommandSpec& sub : spec->subcommands) {
+    std::string_view short_name = std::string_view(sub.name).substr(spec->name.size() + 1);
+    if (equals_ignore_case(short_name, argv[1])) return &sub;
+  }
+  return spec;
+}
+
+// What the persistence checks judge: for EXEC the first queued write, if
+// any (is_write_command in Redis's processCommand), else the command.
+const CommandSpec& write_check_spec(const Engine& engine, const Session& session,
+                                    const CommandSpec& spec) {
+  if (spec.name != "exec" || !session.in_multi) return spec;
+  for (const std::vector<std::string>& argv : session.queued) {
+    const CommandSpec* queued = queued_spec(engine, argv);
+    if (queued != nullptr && (queued->flags & kCmdWrite)) return *queued;
+  }
+  return spec;
+}
+
 }  // namespace
 
 bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::string* error) {
@@ -49,9 +77,10 @@ bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::stri
     *error = errors::kNoAuth;
     return false;
   }
-  if (rdb_->deny_writes(spec, error)) return false;  // MISCONF (RDB) before the AOF's
-  if (aof_->deny_writes(spec, error)) return false;
-  if (nvm_->deny_writes(spec, error)) return false;
+  const CommandSpec& judged = write_check_spec(engine_, session, spec);
+  if (rdb_->deny_writes(judged, error)) return false;  // MISCONF (RDB) before the AOF's
+  if (aof_->deny_writes(judged, error)) return false;
+  if (nvm_->deny_writes(judged, error)) return false;
   if (loading_ && !(spec.flags & kCmdLoading)) {
     *error = kLoading;
     return false;

@@ -16,7 +16,9 @@
 #include "core/errors.h"
 #include "core/io/posix_file_system.h"
 #include "core/persist/rdb_loader.h"
+#include "core/persist/rdb_writer.h"
 #include "core/persist/snapshot.h"
+#include "server/aof_persistence.h"
 #include "server/background_executor.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -76,13 +78,14 @@ static SnapshotOptions snapshot_options(Server& server, std::string temp_name) {
   return options;
 }
 
+// SAVE blocks the loop, so nothing changes while it writes: it needs no
+// copy-on-write and leaves a running AOF rewrite's snapshot alone (Redis
+// 7.0's saveCommand refuses only during a BGSAVE; rdbSave ignores the AOF
+// rewrite child).
 Status RdbPersistence::save_now() {
-  if (before_foreground_save) before_foreground_save();
-  InlineExecutor inline_executor;
-  Snapshot snapshot(engine_dbs(server_.engine()), *fs_, inline_executor,
-                    snapshot_options(server_, next_temp_name()));
-  Status status = snapshot.start();
-  if (status.ok() && snapshot.run_to_end() != Snapshot::State::kDone) status = snapshot.error();
+  SnapshotOptions options = snapshot_options(server_, "");
+  std::vector<Db*> dbs = engine_dbs(server_.engine());
+  Status status = save_rdb_file(*fs_, options.dir, options.final_name, dbs, options.rdb);
   if (!status.ok()) {
     server_.logger().log(LogLevel::kWarning, "Write error saving DB on disk: " + status.message());
     return status;
@@ -182,10 +185,13 @@ std::string RdbPersistence::info_fields() const {
   int64_t current = -1;
   if (bgsave_start_ms_ >= 0)
     current = (server_.engine().clock().now_ms() - bgsave_start_ms_) / 1000;
-  uint64_t processed = snapshot_ ? snapshot_->keys_saved() : 0;
-  uint64_t total = snapshot_ ? snapshot_->keys_total() : 0;
-  uint64_t cow = snapshot_ ? snapshot_->cow_bytes() : 0;
-  uint64_t cow_peak = snapshot_ ? snapshot_->cow_peak_bytes() : 0;
+  // current_*: the running BGSAVE's or AOF rewrite's snapshot (Redis: the
+  // active child's); its copy-on-write side buffers stand for a fork's COW.
+  const Snapshot* active = snapshot_ ? snapshot_.get() : server_.aof().rewrite_snapshot();
+  uint64_t processed = active ? active->keys_saved() : 0;
+  uint64_t total = active ? active->keys_total() : 0;
+  uint64_t cow = active ? active->cow_bytes() : 0;
+  uint64_t cow_peak = active ? active->cow_peak_bytes() : 0;
   char buf[1024];
   std::snprintf(
       buf, sizeof(buf),

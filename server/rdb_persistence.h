@@ -66,8 +66,6 @@ class RdbPersistence {
 
   // The AOF side tells whether a rewrite runs (BGSAVE then is scheduled).
   std::function<bool()> aof_rewrite_in_progress;
-  // Called before SAVE's snapshot: the AOF side stops a running rewrite.
-  std::function<void()> before_foreground_save;
 
   // SAVE: the whole snapshot now. Ok or the error.
   Status save_now();

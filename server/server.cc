@@ -59,7 +59,6 @@ Server::Server(Config& config, Clock& clock, Random& random, Logger& logger, std
   nvm_ = std::make_unique<NvmPersistenceHost>(*this);
   // One snapshot-like job at a time (they share the dbs' copy-on-write bit).
   rdb_->aof_rewrite_in_progress = [this] { return aof_->rewrite_in_progress(); };
-  rdb_->before_foreground_save = [this] { aof_->yield_to_save(); };
   // Every parameter the server acts on is re-read when CONFIG SET changes it.
   for (std::string_view name :
        {"hz", "dynamic-hz", "maxclients", "timeout", "requirepass", "protected-mode",
@@ -131,6 +130,7 @@ void Server::run() {
     if (rdb_->busy() || aof_->busy()) {
       timeout_ms = std::min<int64_t>(timeout_ms, 1);  // keep BGSAVE / BGREWRITEAOF moving
     }
+    if (nvm_->busy()) timeout_ms = 0;  // fill the keyspace in as fast as the load allows
     loop_.poll(static_cast<int>(timeout_ms));
     if (clock_.now_ms() >= next_cron_ms_) {
       cron();

@@ -48,7 +48,7 @@ AofManager::AofManager(FileSystem& fs, Engine& engine, AofSettings settings,
 
 AofManager::~AofManager() {
   abort_rewrite();
-  if (active_) engine_.set_propagation_sink(nullptr);
+  if (active_ || enabling_) engine_.set_propagation_sink(nullptr);
 }
 
 Status AofManager::start(int64_t ctime_s, AofLoadResult* loaded) {
@@ -86,33 +86,18 @@ Status AofManager::start(int64_t ctime_s, AofLoadResult* loaded) {
   return {};
 }
 
-Status AofManager::enable(int64_t ctime_s) {
-  AMBER_RETURN_IF_ERROR(fs_.create_dir_if_missing(aof_dir()));
-  AMBER_RETURN_IF_ERROR(fs_.sync_dir(settings_.dir));
-  const std::string manifest_path = join_path(aof_dir(), aof_manifest_name(settings_.filename));
-  manifest_ = AofManifest{};
-  if (fs_.file_exists(manifest_path)) {
-    // Continue the numbering of the files already there (they become history).
-    std::string text;
-    if (read_whole_file(fs_, manifest_path, &text).ok()) {
-      AofManifest old;
-      if (parse_aof_manifest(text, &old).ok()) manifest_ = old;
-    }
-  }
-  AMBER_RETURN_IF_ERROR(rewrite(ctime_s));
-  active_ = true;
-  engine_.set_propagation_sink(&writer_);
-  return {};
-}
-
 Status AofManager::stop() {
+  if (enabling_) {
+    cancel_fresh({});
+    return {};
+  }
   abort_rewrite();
   engine_.set_propagation_sink(nullptr);
   Status s;
   if (active_ && writer_.attached() && writer_.healthy()) {
     s = writer_.flush_and_sync(engine_.clock().now_ms());
   }
-  active_ = false;
+  active_ = tail_cut_ = false;
   writer_.discard_buffer();
   writer_.attach(nullptr, 0);
   return s;
@@ -138,7 +123,12 @@ Status AofManager::write_base(const AofFileInfo& base, int64_t ctime_s, uint64_t
 }
 
 Status AofManager::open_last_incr() {
-  const std::string path = join_path(aof_dir(), manifest_.incr.back().name);
+  AMBER_RETURN_IF_ERROR(attach_incr(join_path(aof_dir(), manifest_.incr.back().name)));
+  recount_sizes();
+  return {};
+}
+
+Status AofManager::attach_incr(const std::string& path) {
   std::unique_ptr<WritableFile> file;
   AMBER_RETURN_IF_ERROR(fs_.new_appendable_file(path, &file));
   // everysec's background sync gets a handle of its own (aof_writer.h).
@@ -148,7 +138,6 @@ Status AofManager::open_last_incr() {
   }
   uint64_t size = file->size();  // an appendable file starts at its end
   writer_.attach(std::move(file), size, std::move(sync_handle));
-  recount_sizes();
   return {};
 }
 
@@ -183,12 +172,12 @@ void AofManager::delete_history() {
 }
 
 Status AofManager::flush() {
-  if (!active_) return {};
+  if (!active_ && !enabling_) return {};
   return writer_.flush(engine_.clock().now_ms());
 }
 
 Status AofManager::cron() {
-  if (!active_) return {};
+  if (!active_ && !enabling_) return {};
   return writer_.cron(engine_.clock().now_ms());
 }
 
@@ -218,10 +207,8 @@ Status AofManager::cut_unsynced_tail() {
 }
 
 bool AofManager::try_recover(int64_t ctime_s) {
-  if (!active_ || writer_.healthy()) return true;
-  if (!rewrite(ctime_s).ok()) return false;
-  if (log_) log_("AOF write error looks solved, Redis can write again.");
-  return true;
+  if (!active_ || healthy()) return true;
+  return rewrite(ctime_s).ok();
 }
 
 }  // namespace amber

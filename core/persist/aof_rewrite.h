@@ -17,6 +17,23 @@
 // A crash before the swap leaves the previous manifest, which names every
 // file needed (old base + incr..N + N+1); after it, the new base is the
 // dataset at the switch and N+1 holds every later write.
+//
+// Turning the AOF on at runtime (start_enable, Redis's AOF_WAIT_REWRITE)
+// is the same walk, but no manifest may name a file before the base exists
+// (a crash must not leave an AOF that loads to a part of the dataset):
+//
+//   start_enable   truncate "temp-<appendfilename>.incr", append every
+//                  write there; Snapshot::start() as above.
+//   finish_enable  flush + sync the temp incr file, rename it to incr M+1,
+//                  persist the manifest (new base, incr M+1; every older
+//                  file history): the single commit point.
+//
+// A failure anywhere before the commit (the base, an append to the temp
+// incr file, the rename) leaves the old files and manifest untouched; the
+// temp files are removed and the host starts again. The recovery after a
+// failed write or sync (start_recovery) is the same fresh rewrite, once the
+// failed incr file is cut back to its synced bytes; writes stay refused
+// until its commit, so no acknowledged write depends on the temp file.
 #pragma once
 
 #include <memory>
