@@ -301,9 +301,8 @@ void AofPersistence::finish_rewrite(bool ok, const Status& error) {
 
 void AofPersistence::shutdown() {
   if (wait_rewrite_) {
-    // redis-server refuses to exit here unless forced; amber exits and
-    // restarts from the RDB, as if appendonly had stayed no.
-    server_.logger().log(LogLevel::kWarning, "Writing initial AOF. Exit anyway.");
+    // Only a forced shutdown gets here (Server::may_exit_before_initial_aof):
+    // the next start loads the RDB, as if appendonly had stayed no.
     turn_off();
     return;
   }

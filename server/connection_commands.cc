@@ -178,7 +178,8 @@ void shutdown_command(Server& server, CommandContext& ctx) {
     ctx.reply.error("ERR No shutdown in progress.");
     return;
   }
-  if (!server.rdb().prepare_shutdown(save, nosave, force)) {
+  if (!server.may_exit_before_initial_aof(force) ||
+      !server.rdb().prepare_shutdown(save, nosave, force)) {
     ctx.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");
     return;
   }

@@ -143,11 +143,26 @@ void Server::run() {
   logger_.log(LogLevel::kWarning, "Redis is now ready to exit, bye bye...");
 }
 
+// With appendonly switched on at runtime and its first rewrite not done, the
+// AOF does not hold the dataset yet: redis-server refuses to exit unless
+// forced (and then exits from what the RDB holds).
+bool Server::may_exit_before_initial_aof(bool force) {
+  if (!aof_->waiting_for_rewrite()) return true;
+  if (force) {
+    logger_.log(LogLevel::kWarning, "Writing initial AOF. Exit anyway.");
+    return true;
+  }
+  logger_.log(LogLevel::kWarning, "Writing initial AOF, can't exit.");
+  return false;
+}
+
 // A shutdown by signal saves as SHUTDOWN without arguments does; if that
 // fails the server keeps serving (Redis's SIGTERM rule).
 bool Server::ready_to_exit() {
   if (shutdown_saved_) return true;
-  if (rdb_->prepare_shutdown(false, false, false)) return true;
+  if (may_exit_before_initial_aof(false) && rdb_->prepare_shutdown(false, false, false)) {
+    return true;
+  }
   logger_.log(LogLevel::kWarning,
               "SIGTERM received but errors trying to shut down the server, check the logs for "
               "more information");

@@ -150,6 +150,8 @@ class Server final : public CommandGate {
   const Client* current_client() const { return current_client_; }
   // The append-only file (server/aof_persistence.h).
   AofPersistence& aof() { return *aof_; }
+  // False (logged) while the AOF waits for its first rewrite, unless forced.
+  bool may_exit_before_initial_aof(bool force);
   // RDB snapshots (server/rdb_persistence.h).
   RdbPersistence& rdb() { return *rdb_; }
   // NVM persistence mode (server/nvm_persistence_host.h).

@@ -180,6 +180,20 @@ class AofEnable(unittest.TestCase):
         self.assertEqual(str(e.exception), "Background save already in progress")
         wait_until(lambda: info(r)["rdb_bgsave_in_progress"] == 0, "the BGSAVE")
 
+    def test_shutdown_before_the_initial_aof_is_written_is_refused_unless_forced(self):
+        r = self.client()
+        self.populate(r)
+        r.config_set("appendonly", "yes")
+        self.assertEqual(info(r)["aof_rewrite_in_progress"], 1)
+        reply = self.raw("SHUTDOWN", "NOSAVE")
+        self.assertEqual(reply, b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n")
+        self.assertIn("Writing initial AOF, can't exit.", self.server.log())
+        self.assertEqual(r.ping(), True)
+        with self.assertRaises(redis.ConnectionError):
+            r.execute_command("SHUTDOWN", "NOSAVE", "FORCE")
+        self.assertEqual(self.server.proc.wait(10), 0)
+        self.assertIn("Writing initial AOF. Exit anyway.", self.server.log())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
