@@ -16,6 +16,12 @@
 #include "server/server.h"
 
 namespace amber {
+namespace {
+
+// No command for this long: the loop is idle, not between two requests.
+constexpr int64_t kIdleAfterUs = 1000;
+
+}  // namespace
 NvmPersistenceHost::NvmPersistenceHost(Server& server) : server_(server) {}
 
 NvmPersistenceHost::~NvmPersistenceHost() = default;
@@ -70,9 +76,13 @@ void NvmPersistenceHost::before_sleep() {
   // busy: a burst costs one log append per write, and the replay happens
   // when the loop is idle, or as soon as the lag would make a restart
   // (which puts the unreplayed tail into DRAM) slower than it should be.
+  // Idle: no command for a millisecond (an iteration without commands in
+  // the middle of a load is only a gap between two clients' requests).
   const uint64_t processed = server_.engine().stats().total_commands_processed;
-  const bool idle = processed == commands_at_last_sleep_;
+  const int64_t now_us = server_.engine().clock().now_us();
+  if (processed != commands_at_last_sleep_) last_command_us_ = now_us;
   commands_at_last_sleep_ = processed;
+  const bool idle = now_us - last_command_us_ >= kIdleAfterUs;
   const uint64_t appended = nvm_->stats().records_appended;
   const uint64_t new_records = appended - records_at_last_sleep_;
   records_at_last_sleep_ = appended;

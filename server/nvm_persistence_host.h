@@ -57,6 +57,7 @@ class NvmPersistenceHost {
   bool reported_failure_ = false;
   bool was_filling_ = false;
   uint64_t commands_at_last_sleep_ = 0;
+  int64_t last_command_us_ = 0;
   uint64_t records_at_last_sleep_ = 0;
 };
 
