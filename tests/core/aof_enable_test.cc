@@ -13,59 +13,13 @@
 #include <set>
 
 #include "core/persist/aof_manager.h"
-#include "tests/core/aof_test_util.h"
-#include "tests/core/engine_harness.h"
+#include "tests/core/aof_workload_test.h"
 
 namespace amber {
 namespace {
 
-class AofEnableTest : public ::testing::TestWithParam<bool> {
+class AofEnableTest : public AofWorkloadTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/amber-aof-enable-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    settings_.dir = dir_;
-    settings_.fsync = AofFsync::kNo;
-    settings_.rdb_preamble = GetParam();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void run(std::vector<std::string> args) {
-    std::vector<std::string_view> views(args.begin(), args.end());
-    h_.run_vector(h_.session, views);
-  }
-  void populate() {
-    for (int db = 0; db < 3; ++db) {
-      run({"SELECT", std::to_string(db)});
-      for (int i = 0; i < 1500; ++i) {
-        run({"SET", "k" + std::to_string(i), "value-" + std::to_string(i * db)});
-        if (i % 7 == 0) run({"EXPIRE", "k" + std::to_string(i), "100000"});
-      }
-    }
-  }
-  // A write of every kind, spread over the dbs, picked by `n`.
-  void mutate(int n) {
-    run({"SELECT", std::to_string(n % 3)});
-    const std::string key = "k" + std::to_string((n * 37) % 1600);
-    switch (n % 5) {
-      case 0:
-        run({"SET", key, "new-" + std::to_string(n)});
-        break;
-      case 1:
-        run({"DEL", key});
-        break;
-      case 2:
-        run({"APPEND", key, "+"});
-        break;
-      case 3:
-        run({"PEXPIRE", key, "5000000"});
-        break;
-      case 4:
-        run({"INCR", "counter"});
-        break;
-    }
-  }
   // Steps the enable rewrite to its end, writing between steps as the
   // server does between event-loop iterations.
   AofManager::RewriteState run_enable(AofManager& m, QueuedExecutor& io, Status* error) {
@@ -81,28 +35,9 @@ class AofEnableTest : public ::testing::TestWithParam<bool> {
     io.run_all();
     return state;
   }
-  Status load(EngineHarness& h) {
-    AofManager m(fs_, h.engine, settings_, nullptr, nullptr);
-    AofLoadResult loaded;
-    Status s = m.start(0, &loaded);
-    if (s.ok()) s = m.stop();
-    return s;
-  }
-  std::set<std::string> aof_files() {
-    std::set<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(dir_ + "/appendonlydir")) {
-      names.insert(e.path().filename().string());
-    }
-    return names;
-  }
   std::string base_name(int seq) const {
     return "appendonly.aof." + std::to_string(seq) + (GetParam() ? ".base.rdb" : ".base.aof");
   }
-
-  std::string dir_;
-  AofSettings settings_;
-  PosixFileSystem fs_;
-  EngineHarness h_;
 };
 
 TEST_P(AofEnableTest, WritesDuringTheRewriteAreInTheAofOnceItIsOn) {
