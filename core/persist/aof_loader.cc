@@ -124,6 +124,14 @@ Status read_whole_file(FileSystem& fs, const std::string& path, std::string* out
 
 Status load_aof_file(FileSystem& fs, const std::string& path, bool is_last, Engine& engine,
                      const AofLoadOptions& options, AofLoadResult* result) {
+  // Nothing expires while loading (Redis's server.loading): a SET ... PXAT
+  // or PEXPIREAT in the past keeps its key, as every replay of the file must.
+  struct LoadingScope {
+    Engine& engine;
+    bool was;
+    ~LoadingScope() { engine.set_loading(was); }
+  } loading{engine, engine.loading()};
+  engine.set_loading(true);
   std::string data;
   AMBER_RETURN_IF_ERROR(read_whole_file(fs, path, &data));
   result->total_size += data.size();
@@ -158,13 +166,6 @@ Status load_aof_files(FileSystem& fs, const std::string& aof_dir, const AofManif
   std::vector<const AofFileInfo*> files;
   if (manifest.base) files.push_back(&*manifest.base);
   for (const AofFileInfo& f : manifest.incr) files.push_back(&f);
-  // Nothing expires while loading (Redis's server.loading).
-  struct LoadingScope {
-    Engine& engine;
-    bool was;
-    ~LoadingScope() { engine.set_loading(was); }
-  } loading{engine, engine.loading()};
-  engine.set_loading(true);
   for (size_t i = 0; i < files.size(); ++i) {
     std::string path = join_path(aof_dir, files[i]->name);
     if (!fs.file_exists(path)) {

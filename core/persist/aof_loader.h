@@ -48,7 +48,8 @@ struct AofLoadResult {
   uint64_t total_size = 0;    // bytes of all files loaded
 };
 
-// Loads one file. `is_last`: a torn tail may be cut (per options).
+// Loads one file with the engine in loading mode (nothing expires, as in
+// Redis while loading). `is_last`: a torn tail may be cut (per options).
 Status load_aof_file(FileSystem& fs, const std::string& path, bool is_last, Engine& engine,
                      const AofLoadOptions& options, AofLoadResult* result);
 
