@@ -274,6 +274,12 @@ void NvmPersistence::on_db_replaced(int db, int with) {
   touched_ = std::move(remapped);
 }
 
+bool NvmPersistence::fits_in_a_record(std::span<const std::string_view> args) const {
+  size_t bytes = kRecordPrefixBytes;
+  for (std::string_view arg : args) bytes += arg.size() + kUpsertOverheadBytes;
+  return bytes <= log_->max_payload_bytes();
+}
+
 void NvmPersistence::propagate(const std::vector<PropagatedOp>& /*unit*/) { log_pending_unit(); }
 
 void NvmPersistence::begin_record() { builder_.begin(next_seq_++); }

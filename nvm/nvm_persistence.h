@@ -36,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -127,6 +128,13 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // `replay_records` (0: the configured replay_records_per_step) bounds the
   // records folded in by this call.
   Status step(size_t replay_records = 0);
+
+  // False when a write command with these arguments could not fit in one
+  // log record (the record would carry at least their bytes): it must be
+  // refused before it runs, since a unit that cannot be logged stops the
+  // server. REQUIRES: recover() succeeded.
+  bool fits_in_a_record(std::span<const std::string_view> args) const;
+  size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
 
   // Ok until a write failed to become durable (sticky).
   const Status& health() const { return failed_; }

@@ -61,7 +61,7 @@ const CommandSpec& write_check_spec(const Engine& engine, const Session& session
 
 }  // namespace
 
-bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::string* error) {
+bool Server::admit(Session& session, const CommandSpec& spec, ArgList argv, std::string* error) {
   Client* c = client_of(session);
   if (c == nullptr) return true;
   c->last_cmd = &spec;
@@ -81,6 +81,7 @@ bool Server::admit(Session& session, const CommandSpec& spec, ArgList, std::stri
   if (rdb_->deny_writes(judged, error)) return false;  // MISCONF (RDB) before the AOF's
   if (aof_->deny_writes(judged, error)) return false;
   if (nvm_->deny_writes(judged, error)) return false;
+  if (nvm_->deny_oversized(spec, argv, error)) return false;
   if (loading_ && !(spec.flags & kCmdLoading)) {
     *error = kLoading;
     return false;

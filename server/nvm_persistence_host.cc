@@ -138,6 +138,18 @@ bool NvmPersistenceHost::deny_writes(const CommandSpec& spec, std::string* error
   return true;
 }
 
+bool NvmPersistenceHost::deny_oversized(const CommandSpec& spec, ArgList argv,
+                                        std::string* error) const {
+  if (!nvm_ || !(spec.flags & kCmdWrite) || argv.empty()) return false;
+  if (nvm_->fits_in_a_record(argv.subspan(1))) return false;
+  *error = string_printf(
+      "ERR the write does not fit in one NVM log record (at most %llu bytes with nvm-size "
+      "%lld): raise nvm-size",
+      static_cast<unsigned long long>(nvm_->max_record_bytes()),
+      static_cast<long long>(server_.config().get_int("nvm-size")));
+  return true;
+}
+
 std::string NvmPersistenceHost::info_section() const {
   std::string out = "# NVM\r\n";
   auto field = [&out](const char* name, unsigned long long value) {

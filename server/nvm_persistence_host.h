@@ -44,6 +44,10 @@ class NvmPersistenceHost {
   // event loop should not sleep.
   bool busy() const;
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
+  // A write whose arguments alone would not fit in one NVM log record gets
+  // an error instead of running (a unit that cannot be logged would stop
+  // the server).
+  bool deny_oversized(const CommandSpec& spec, ArgList argv, std::string* error) const;
   // The "# NVM" INFO section.
   std::string info_section() const;
 

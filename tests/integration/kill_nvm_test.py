@@ -83,19 +83,28 @@ class KillNvm(aof.KillAof):
             self.server.start()
         self.assertIn("appendonly", str(raised.exception))
 
-    def test_a_write_that_cannot_be_logged_is_never_acknowledged(self):
+    def test_a_write_that_cannot_be_logged_is_refused_or_never_acknowledged(self):
         # nvm-size 1mb: a 256 KiB log whose largest record is 128 KiB.
         self.server.extra_args = ["--nvm-enabled", "yes", "--nvm-backend", "emulated",
                                   "--nvm-size", "1mb"]
         self.server.start()
-        self.client().set("kept", "v")
+        r = self.client()
+        r.set("kept", "v")
+        # Too big on its face: refused before it runs, the server carries on.
+        with self.assertRaises(redis.ResponseError) as refused:
+            r.set("huge", b"x" * 200000)
+        self.assertIn("does not fit in one NVM log record", str(refused.exception))
+        self.assertIsNone(r.get("huge"))
+        # Grown past a record by APPEND: it cannot be logged, so the server
+        # exits before the reply (as under appendfsync always).
+        r.set("grown", b"y" * 100000)
         with self.assertRaises(redis.ConnectionError):
-            self.client().set("huge", b"x" * 200000)
+            r.append("grown", b"z" * 100000)
         self.assertEqual(self.server.proc.wait(10), 1)
         self.assertIn("Can't recover from an NVM log error", self.server.log())
         self.server.start()
         self.assertEqual(self.client().get("kept"), b"v")
-        self.assertIsNone(self.client().get("huge"))
+        self.assertEqual(self.client().get("grown"), b"y" * 100000)
 
 
 if __name__ == "__main__":
