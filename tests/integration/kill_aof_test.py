@@ -126,6 +126,8 @@ class Writer(threading.Thread):
 
 
 class KillAof(unittest.TestCase):
+    bulk_keys = BULK_KEYS  # preloaded into db 2; subclasses may load fewer
+
     def setUp(self):
         self.seed = int(os.environ.get("AMBER_KILL_SEED", str(random.randrange(1 << 30))))
         self.rng = random.Random(self.seed)
@@ -157,7 +159,7 @@ class KillAof(unittest.TestCase):
     def preload(self):
         r = self.client(2)
         pipe = r.pipeline(transaction=False)
-        for i in range(BULK_KEYS):
+        for i in range(self.bulk_keys):
             pipe.set(b"bulk:%d" % i, BULK_VALUE)
             if i % 2000 == 1999:
                 pipe.execute()
@@ -272,7 +274,7 @@ class KillAof(unittest.TestCase):
             if size != len(self.expected[db]):
                 self.fail_seed("db %d holds %d keys, expected %d" %
                                (db, size, len(self.expected[db])))
-        if self.client(2).dbsize() != BULK_KEYS:
+        if self.client(2).dbsize() != self.bulk_keys:
             self.fail_seed("bulk keys lost")
 
     def verify_all(self):
