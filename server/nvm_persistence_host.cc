@@ -65,7 +65,8 @@ bool NvmPersistenceHost::start(std::string* error) {
 void NvmPersistenceHost::before_sleep() {
   if (!nvm_) return;
   nvm_->before_reply();
-  if (nvm_->stats().unlogged_writes != 0) {
+  const nvm::NvmStats stats = nvm_->stats();
+  if (stats.unlogged_writes != 0) {
     // A write of this batch could not be logged (or persisted): its reply
     // must not leave, as with appendfsync always.
     server_.logger().log(LogLevel::kWarning, "Can't recover from an NVM log error (" +
@@ -83,9 +84,8 @@ void NvmPersistenceHost::before_sleep() {
   if (processed != commands_at_last_sleep_) last_command_us_ = now_us;
   commands_at_last_sleep_ = processed;
   const bool idle = now_us - last_command_us_ >= kIdleAfterUs;
-  const uint64_t appended = nvm_->stats().records_appended;
-  const uint64_t new_records = appended - records_at_last_sleep_;
-  records_at_last_sleep_ = appended;
+  const uint64_t new_records = stats.records_appended - records_at_last_sleep_;
+  records_at_last_sleep_ = stats.records_appended;
   // nvm-replay-lag (at most a quarter of the log) bounds what a restart
   // applies to DRAM from the log.
   const uint64_t eager_lag_bytes =
