@@ -2,6 +2,8 @@
 // malloc_usable_size tells each one's slack (see entry.h).
 #include "core/db.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -14,16 +16,20 @@ namespace {
 // sds's growth rule: double below 1 MiB, then grow by 1 MiB.
 constexpr size_t kGreedyLimit = 1024 * 1024;
 
-Entry* allocate(std::string_view key, size_t value_capacity) {
+}  // namespace
+
+Entry* Db::allocate(std::string_view key, size_t value_capacity) {
   AMBER_ASSERT(key.size() <= UINT32_MAX);
   void* memory = std::malloc(sizeof(Entry) + key.size() + value_capacity);
   AMBER_ASSERT(memory != nullptr);
   Entry* e = static_cast<Entry*>(memory);
+  entry_bytes_ += malloc_usable_size(e);
   e->next = nullptr;
   e->expire_ms = kNoExpire;
   e->key_len = static_cast<uint32_t>(key.size());
   e->value_len = 0;
   e->volatile_slot = 0;
+  e->offloaded = 0;
   e->snapshot_mark = 0;
   e->lru = 0;
   e->type = static_cast<uint32_t>(ValueType::kString);
@@ -33,7 +39,11 @@ Entry* allocate(std::string_view key, size_t value_capacity) {
   return e;
 }
 
-}  // namespace
+void Db::release(Entry* e) {
+  entry_bytes_ -= malloc_usable_size(e);
+  if (e->is_offloaded()) --offloaded_count_;
+  std::free(e);
+}
 
 Db::Db(uint64_t hash_seed) : dict_(hash_seed) {}
 
@@ -62,12 +72,78 @@ Entry* Db::insert(std::string_view key, std::string_view value, Encoding encodin
 Entry* Db::reallocate(Entry* e, size_t value_capacity) {
   Entry** link = dict_.find_link(e->key());
   AMBER_ASSERT(link != nullptr && *link == e);
+  entry_bytes_ -= malloc_usable_size(e);
   void* memory = std::realloc(e, sizeof(Entry) + e->key_len + value_capacity);
   AMBER_ASSERT(memory != nullptr);
   Entry* moved = static_cast<Entry*>(memory);
+  entry_bytes_ += malloc_usable_size(moved);
   *link = moved;
   if (moved->has_expire()) volatile_[moved->volatile_slot] = moved;
   return moved;
+}
+
+void Db::relink(Entry* from, Entry* to) {
+  Entry** link = dict_.find_link(from->key());
+  AMBER_ASSERT(link != nullptr && *link == from);
+  *link = to;
+  if (to->has_expire()) volatile_[to->volatile_slot] = to;
+}
+
+// A fresh small block rather than realloc: shrinking in place would leave
+// the stub inside the value's old block, and the hole after it too small
+// for the next value brought back.
+Entry* Db::offload(Entry* e, uint64_t handle) {
+  AMBER_ASSERT(tier_ != nullptr && !e->is_offloaded());
+  Entry* stub = allocate(e->key(), sizeof(handle));
+  std::memcpy(stub, e, sizeof(Entry));
+  std::memcpy(stub->value_data(), &handle, sizeof(handle));
+  stub->offloaded = 1;
+  relink(e, stub);
+  ++offloaded_count_;
+  release(e);
+  return stub;
+}
+
+Entry* Db::insert_offloaded(std::string_view key, uint64_t handle, uint32_t value_len,
+                            Encoding encoding, uint64_t key_hash) {
+  AMBER_ASSERT(tier_ != nullptr);
+  Entry* e = allocate(key, sizeof(handle));
+  std::memcpy(e->value_data(), &handle, sizeof(handle));
+  e->value_len = value_len;
+  e->encoding = static_cast<uint32_t>(encoding);
+  e->offloaded = 1;
+  ++offloaded_count_;
+  mark_saved(e);
+  dict_.insert(e, key_hash);
+  return e;
+}
+
+Entry* Db::bring_back(Entry* e) {
+  AMBER_ASSERT(tier_ != nullptr);
+  std::string_view value = tier_->read(e->offload_handle(), e->value_len);
+  Entry* full = allocate(e->key(), value.size());
+  std::memcpy(full, e, sizeof(Entry));
+  if (!value.empty()) std::memcpy(full->value_data(), value.data(), value.size());
+  full->value_len = static_cast<uint32_t>(value.size());
+  full->offloaded = 0;
+  relink(e, full);
+  release(e);
+  return full;
+}
+
+const Entry& Db::readable(const Entry& e, EntryScratch* scratch) const {
+  if (!e.is_offloaded()) return e;
+  AMBER_ASSERT(tier_ != nullptr);
+  std::string_view value = tier_->read(e.offload_handle(), e.value_len);
+  const size_t bytes = sizeof(Entry) + e.key_len + value.size();
+  scratch->resize((bytes + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+  Entry* copy = reinterpret_cast<Entry*>(scratch->data());
+  std::memcpy(copy, &e, sizeof(Entry) + e.key_len);
+  if (!value.empty()) std::memcpy(copy->value_data(), value.data(), value.size());
+  copy->value_len = static_cast<uint32_t>(value.size());
+  copy->offloaded = 0;
+  copy->next = nullptr;
+  return *copy;
 }
 
 Entry* Db::replace_value(Entry* e, std::string_view value, Encoding encoding) {
@@ -112,7 +188,7 @@ bool Db::erase(std::string_view key) {
   if (e == nullptr) return false;
   preserve(e);
   if (e->has_expire()) clear_expire(e);
-  std::free(e);
+  release(e);
   return true;
 }
 
@@ -120,7 +196,7 @@ void Db::set_expire(Entry* e, int64_t when_ms) {
   AMBER_ASSERT(when_ms != kNoExpire);
   preserve(e);
   if (!e->has_expire()) {
-    AMBER_ASSERT(volatile_.size() < (1u << 31));
+    AMBER_ASSERT(volatile_.size() < (1u << 30));
     e->volatile_slot = static_cast<uint32_t>(volatile_.size());
     volatile_.push_back(e);
   }
@@ -149,7 +225,7 @@ void Db::clear() {
   preserve_all();
   volatile_.clear();
   volatile_.shrink_to_fit();
-  dict_.clear([](Entry* e) { std::free(e); });
+  dict_.clear([this](Entry* e) { release(e); });
 }
 
 void Db::swap_contents(Db& other) {
@@ -160,6 +236,8 @@ void Db::swap_contents(Db& other) {
   other.preserve_all();
   std::swap(dict_, other.dict_);
   volatile_.swap(other.volatile_);
+  std::swap(entry_bytes_, other.entry_bytes_);
+  std::swap(offloaded_count_, other.offloaded_count_);
 }
 
 void Db::set_snapshot(SnapshotObserver* observer, bool parity) {

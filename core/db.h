@@ -16,6 +16,13 @@
 // they were: the fill changes where keys live, not which keys exist. The
 // *_resident methods see only what is in DRAM (active expiry, the lazy
 // keyspace itself).
+//
+// Value tier (NVM capacity tier, core/value_tier.h): an entry may be
+// offloaded (key and metadata resident, value elsewhere). find() brings its
+// value back before returning it, so commands never see one; whole-keyspace
+// walks (for_each, scan, random_entry) do, and read values through
+// readable(). dram_bytes() is what the keyspace occupies in DRAM, kept
+// exactly as entries are allocated and freed.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +33,15 @@
 #include "core/dict.h"
 #include "core/entry.h"
 #include "core/lazy_keyspace.h"
+#include "core/value_tier.h"
 
 namespace amber {
 
 class Random;
 class Db;
+
+// Room for a full copy of an offloaded entry (Db::readable), 8-aligned.
+using EntryScratch = std::vector<uint64_t>;
 
 // A point-in-time snapshot in progress, told about an entry before Db changes
 // or frees it while the entry is not yet saved. Called on the engine thread.
@@ -59,14 +70,9 @@ class Db {
   size_t resident_size() const { return dict_.size(); }
   size_t resident_volatile_count() const { return volatile_.size(); }
 
-  // The entry for `key`, expired or not.
-  Entry* find(std::string_view key) {
-    Entry* e = dict_.find(key);
-    if (e == nullptr && lazy_ != nullptr) [[unlikely]]
-      return lazy_->fault_in(*this, key);
-    return e;
-  }
-  // Only what is in DRAM: no fault-in.
+  // The entry for `key`, expired or not, with its value resident.
+  Entry* find(std::string_view key) { return resolve(dict_.find(key), key); }
+  // Only what is in DRAM: no fault-in, and the entry may be offloaded.
   Entry* find_resident(std::string_view key) { return dict_.find(key); }
   Entry* find_resident(std::string_view key, uint64_t key_hash) {
     return dict_.find(key, key_hash);
@@ -85,12 +91,36 @@ class Db {
   uint64_t key_hash(std::string_view key) const { return dict_.hash(key); }
   void prefetch(uint64_t key_hash) const { dict_.prefetch(key_hash); }
   Entry* find(std::string_view key, uint64_t key_hash) {
-    Entry* e = dict_.find(key, key_hash);
-    if (e == nullptr && lazy_ != nullptr) [[unlikely]]
-      return lazy_->fault_in(*this, key);
-    return e;
+    return resolve(dict_.find(key, key_hash), key);
   }
   Entry* insert(std::string_view key, std::string_view value, Encoding encoding, uint64_t key_hash);
+
+  // --- value tier (core/value_tier.h) ---
+  // Attaches (or, with nullptr, detaches) the tier offloaded values live in.
+  // Offloaded entries left after a detach can only be freed (the Db's
+  // destruction or clear()): find() would have nowhere to read them from.
+  void set_value_tier(ValueTier* tier) { tier_ = tier; }
+  // Replaces the value of `e` by `handle` (the tier holds the value). The
+  // entry moves: use the returned pointer. REQUIRES: a tier is attached,
+  // !e->is_offloaded().
+  Entry* offload(Entry* e, uint64_t handle);
+  // Adds a new key whose value is already in the tier. REQUIRES: key absent.
+  Entry* insert_offloaded(std::string_view key, uint64_t handle, uint32_t value_len,
+                          Encoding encoding, uint64_t key_hash);
+  // `e` itself, or for an offloaded entry a full copy in `scratch` (valid
+  // until scratch changes) with the value read from the tier. For readers
+  // that walk the keyspace: nothing becomes resident.
+  const Entry& readable(const Entry& e, EntryScratch* scratch) const;
+  // Bytes of DRAM the keyspace holds: entries (as malloc sized them), the
+  // bucket array and the volatile-key list.
+  size_t dram_bytes() const {
+    return entry_bytes_ + dict_.bucket_count() * sizeof(Entry*) +
+           volatile_.capacity() * sizeof(Entry*);
+  }
+  // Entries whose value is offloaded.
+  size_t offloaded_count() const { return offloaded_count_; }
+  // A random resident entry (possibly offloaded), or nullptr; no fill.
+  Entry* random_resident_entry(Random& random) { return dict_.random_entry(random); }
   // Replaces the string value of `e`; keeps its expire. May move the entry:
   // use the returned pointer from then on.
   Entry* replace_value(Entry* e, std::string_view value, Encoding encoding);
@@ -151,6 +181,25 @@ class Db {
   void preserve_all();
 
  private:
+  // find()'s slow paths: a miss asks the lazy keyspace, an offloaded entry
+  // gets its value back.
+  Entry* resolve(Entry* e, std::string_view key) {
+    if (e == nullptr) {
+      if (lazy_ == nullptr) [[likely]]
+        return nullptr;
+      e = lazy_->fault_in(*this, key);
+      if (e == nullptr) return nullptr;
+    }
+    if (e->is_offloaded()) [[unlikely]]
+      return bring_back(e);
+    return e;
+  }
+  Entry* bring_back(Entry* e);
+  // Every entry allocation and free goes through these (dram_bytes()).
+  Entry* allocate(std::string_view key, size_t value_capacity);
+  void release(Entry* e);
+  // Points the dict link and the volatile slot of `from` at `to`.
+  void relink(Entry* from, Entry* to);
   // Brings every lazy key in before a whole-keyspace operation.
   void complete() const {
     if (lazy_ != nullptr) [[unlikely]]
@@ -170,6 +219,9 @@ class Db {
   SnapshotObserver* observer_ = nullptr;
   bool parity_ = false;
   LazyKeyspace* lazy_ = nullptr;
+  ValueTier* tier_ = nullptr;
+  size_t entry_bytes_ = 0;
+  size_t offloaded_count_ = 0;
 };
 
 }  // namespace amber

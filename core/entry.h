@@ -10,6 +10,12 @@
 // key; room past value_len (malloc's slack) lets APPEND and SETRANGE grow in
 // place. Later value types keep a pointer to their object in the value bytes.
 //
+// An *offloaded* entry (the NVM capacity tier, core/value_tier.h) keeps its
+// key and metadata in DRAM but not its value: the value bytes hold an
+// 8-byte handle to where the value lives, value_len still says how long the
+// value is, and value() must not be called (Db::find brings the value back;
+// Db::readable gives whole-keyspace readers a full copy).
+//
 // Entries are owned by a Db; only Db creates, resizes and frees them, because
 // a resize may move an entry and Db must re-link it.
 #pragma once
@@ -35,7 +41,8 @@ struct Entry {
   uint32_t key_len;
   uint32_t value_len;
   // Index in Db's volatile-key list when expire_ms != kNoExpire.
-  uint32_t volatile_slot : 31;
+  uint32_t volatile_slot : 30;
+  uint32_t offloaded : 1;  // the value lives in the ValueTier (see above)
   // Snapshot copy-on-write: the entry is saved by the running snapshot when
   // this equals the db's parity (see core/persist/snapshot.h). Only Db sets it.
   uint32_t snapshot_mark : 1;
@@ -56,6 +63,13 @@ struct Entry {
   ValueType value_type() const { return static_cast<ValueType>(type); }
   Encoding value_encoding() const { return static_cast<Encoding>(encoding); }
   bool has_expire() const { return expire_ms != kNoExpire; }
+  bool is_offloaded() const { return offloaded != 0; }
+  // REQUIRES: is_offloaded().
+  uint64_t offload_handle() const {
+    uint64_t handle;
+    std::memcpy(&handle, value_data(), sizeof(handle));
+    return handle;
+  }
 
   // Redis keeps the integers 0..9999 as shared objects: OBJECT REFCOUNT and
   // DEBUG OBJECT report kSharedRefcount for them.

@@ -65,6 +65,7 @@ NvmPersistence::~NvmPersistence() { detach(); }
 
 void NvmPersistence::detach() {
   fill_.reset();
+  tier_.reset();
   if (engine_ == nullptr) return;
   engine_->set_propagation_sink(nullptr);
   engine_->set_keyspace_observer(nullptr);
@@ -145,6 +146,13 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
     for (const LogOp& op : ops) {
       s = apply_to_dram(engine, op, seq > applied);
       if (!s.ok()) return s;
+      if (seq <= applied) continue;
+      // Not in the store yet: the capacity tier must keep these resident.
+      if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
+        tier_->note_key(op.key, seq);
+      } else {
+        tier_->note_db_op(seq);
+      }
     }
     last_seq = std::max(last_seq, seq);
     ++stats_.tail_records;
@@ -206,10 +214,15 @@ Status NvmPersistence::recover(Engine& engine) {
   Status s = open_regions();
   if (s.ok()) s = open_pair(engine.clock().now_ms());
   if (!s.ok()) return s;
+  tier_ = std::make_unique<CapacityTier>(engine, *store_);
+  tier_->attach();
+  tier_->set_max_dram_bytes(options_.max_dram_bytes, next_seq_);
   fill_ = std::make_unique<StoreFill>(engine, *store_);
+  fill_->set_capacity_tier(tier_.get());
   s = apply_log_tail(engine);
   if (!s.ok()) {
     fill_.reset();
+    tier_.reset();
     return s;
   }
   engine_ = &engine;
@@ -226,6 +239,11 @@ NvmStats NvmPersistence::stats() const {
   if (fill_ != nullptr) {
     stats.fill_keys = fill_->filled_keys();
     stats.fault_keys = fill_->faulted_keys();
+  }
+  if (tier_ != nullptr) {
+    stats.dram_bytes = tier_->dram_bytes();
+    stats.offloaded_keys = tier_->offloaded_keys();
+    stats.tier = tier_->stats();
   }
   return stats;
 }
@@ -311,6 +329,7 @@ void NvmPersistence::log_pending_unit() {
     } else {
       builder_.swap_db(static_cast<uint32_t>(op.db), static_cast<uint32_t>(op.with));
     }
+    tier_->note_db_op(next_seq_ - 1);
   }
   for (const auto& [db, key] : touched_) {
     // Touched keys are resident unless removed: never fault one in here.
@@ -319,9 +338,12 @@ void NvmPersistence::log_pending_unit() {
       if (!make_room(kRemoveOverheadBytes + key.size())) continue;
       builder_.remove(static_cast<uint32_t>(db), key);
     } else {
+      // A key written in this unit went through Db::find: its value is here.
+      AMBER_ASSERT(!e->is_offloaded());
       if (!make_room(kUpsertOverheadBytes + key.size() + e->value().size())) continue;
       builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
     }
+    tier_->note_key(key, next_seq_ - 1);
   }
   structural_.clear();
   touched_.clear();
@@ -383,8 +405,27 @@ Status NvmPersistence::step(size_t replay_records) {
       replayer_->step(replay_records != 0 ? replay_records : options_.replay_records_per_step);
   if (s.ok()) s = store_region_->health();
   if (s.ok()) s = store_->step(options_.store_slots_per_step);
+  if (s.ok()) s = tier_->error();
   if (!s.ok()) fail(s);
   return s;
+}
+
+void NvmPersistence::set_max_dram_bytes(uint64_t bytes) {
+  options_.max_dram_bytes = bytes;
+  if (tier_ != nullptr) tier_->set_max_dram_bytes(bytes, next_seq_);
+}
+
+void NvmPersistence::enforce_dram_bound() {
+  if (tier_ == nullptr || !tier_->bounded() || !healthy()) return;
+  auto result = tier_->evict(options_.offloads_per_step, options_.eviction_samples);
+  if (result == CapacityTier::EvictResult::kNeedsReplay &&
+      (fill_ != nullptr || replayer_->lag_bytes() > 0)) {
+    // What could go is still only in the log (or the fill holds the
+    // replayer back): move on with both, then try again.
+    (void)step();
+    if (healthy()) (void)tier_->evict(options_.offloads_per_step, options_.eviction_samples);
+  }
+  if (!tier_->error().ok()) fail(tier_->error());
 }
 
 void NvmPersistence::fail(Status status) {

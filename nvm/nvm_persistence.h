@@ -47,6 +47,7 @@
 #include "core/planted_bugs.h"
 #include "core/propagation.h"
 #include "core/status.h"
+#include "nvm/capacity_tier.h"
 #include "nvm/log_record.h"
 #include "nvm/pmem_log.h"
 #include "nvm/pmem_store.h"
@@ -73,7 +74,12 @@ struct NvmOptions {
   size_t replay_records_per_step = 256;  // per step()
   uint64_t store_slots_per_step = 4096;  // per step()
   uint64_t fill_slots_per_step = 16384;  // per step() while filling DRAM
-  RegionOpener open_region;              // empty: files under `dir`
+  // nvm-dram-max-memory: the keyspace's DRAM bound (0: none); see
+  // nvm/capacity_tier.h.
+  uint64_t max_dram_bytes = 0;
+  int eviction_samples = 5;         // maxmemory-samples
+  size_t offloads_per_step = 4096;  // per enforce_dram_bound()
+  RegionOpener open_region;         // empty: files under `dir`
   // Test builds: planted durability bugs (core/planted_bugs.h); null: none.
   const PlantedBugs* bugs = nullptr;
 };
@@ -92,6 +98,9 @@ struct NvmStats {
   uint64_t fault_keys = 0;       // keys a lookup moved into DRAM during the fill
   int64_t last_recovery_ms = 0;  // recover(): from start to serving
   int64_t fill_ms = 0;           // from serving to the whole keyspace in DRAM
+  uint64_t dram_bytes = 0;       // the keyspace's DRAM (capacity tier)
+  uint64_t offloaded_keys = 0;   // keys whose value is only in the store
+  CapacityTierStats tier;
 };
 
 class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
@@ -123,6 +132,11 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Group commit: makes every record appended since the last call durable.
   // Keys changed outside any propagated unit are logged first.
   void before_reply();
+  // Capacity tier: offloads cold values while the keyspace's DRAM is over
+  // max_dram_bytes (a bounded number per call), replaying first when what
+  // could go is not in the store yet. Call between batches: entries move.
+  void enforce_dram_bound();
+  void set_max_dram_bytes(uint64_t bytes);
   // Bounded background work: replays durable records into the store and
   // advances the store's rebuild / reclaim walk.
   // `replay_records` (0: the configured replay_records_per_step) bounds the
@@ -184,6 +198,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   std::unique_ptr<PmemStore> store_;
   std::unique_ptr<Replayer> replayer_;
   std::unique_ptr<StoreFill> fill_;
+  std::unique_ptr<CapacityTier> tier_;
   int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
   uint64_t next_seq_ = 1;

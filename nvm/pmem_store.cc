@@ -207,6 +207,15 @@ Status PmemStore::item_at(uint64_t slot_value, StoreItemView* view, uint32_t* ph
   view->value = std::string_view(item + kItemHeaderBytes + key_len, value_len);
   view->expire_ms = static_cast<int64_t>(region_->load_u64(offset + 16));
   view->block_bytes = block;
+  view->offset = offset;
+  return Status();
+}
+
+Status PmemStore::read_item(uint64_t offset, StoreItemView* item) const {
+  uint32_t phys_db;
+  uint64_t birth;
+  AMBER_RETURN_IF_ERROR(item_at(offset, item, &phys_db, &birth));
+  item->phys_db = phys_db;
   return Status();
 }
 

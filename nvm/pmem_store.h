@@ -49,6 +49,8 @@ struct StoreItemView {
   std::string_view value;  // points into the region until the item changes
   int64_t expire_ms = -1;  // -1: no expire
   uint32_t block_bytes = 0;
+  // Where the item lives: read_item() finds it again while it is live.
+  uint64_t offset = 0;
 };
 
 struct StoreFormatOptions {
@@ -81,6 +83,10 @@ class PmemStore {
   // Like get(), by physical database (item->db is left as it was).
   Status get_physical(uint32_t phys_db, std::string_view key, StoreItemView* item,
                       bool* found) const;
+  // The item at `offset` (a StoreItemView::offset), validated as every read
+  // is. REQUIRES: the item is still live (no later unit replaced, removed or
+  // flushed it): the caller knows, the store cannot tell a reused block.
+  Status read_item(uint64_t offset, StoreItemView* item) const;
   // The logical -> physical database permutation as of applied_seq(): a
   // crash inside the next unit may already have published that unit's first
   // SWAPDB, which the current permutation then includes.

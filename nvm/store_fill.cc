@@ -79,7 +79,12 @@ void StoreFill::insert(int db, const StoreItemView& item) {
 
 void StoreFill::insert(int db, const StoreItemView& item, uint64_t key_hash) {
   Db& target = engine_.db(db);
-  Entry* e = target.insert(item.key, item.value, encoding_for_new_string(item.value), key_hash);
+  const Encoding encoding = encoding_for_new_string(item.value);
+  Entry* e =
+      tier_ != nullptr && tier_->over_bound()
+          ? target.insert_offloaded(item.key, item.offset, static_cast<uint32_t>(item.value.size()),
+                                    encoding, key_hash)
+          : target.insert(item.key, item.value, encoding, key_hash);
   // Already expired keys come in too: lazy and active expiry remove them
   // and log the removal, as for any other key.
   if (item.expire_ms != kNoExpire) target.set_expire(e, item.expire_ms);

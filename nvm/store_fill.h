@@ -33,6 +33,7 @@
 #include "core/engine.h"
 #include "core/lazy_keyspace.h"
 #include "core/status.h"
+#include "nvm/capacity_tier.h"
 #include "nvm/pmem_store.h"
 
 namespace amber::nvm {
@@ -50,6 +51,10 @@ class StoreFill final : public LazyKeyspace {
   void on_flush(int db, bool store_pending);
   void on_swap(int a, int b, bool store_pending);
   void supersede(int db, std::string_view key);
+
+  // With a DRAM bound: keys filled while the keyspace is over it come in
+  // offloaded (their value stays in the store, where it is current).
+  void set_capacity_tier(const CapacityTier* tier) { tier_ = tier; }
 
   // Starts serving: every Db consults this object from now on.
   void attach();
@@ -82,6 +87,7 @@ class StoreFill final : public LazyKeyspace {
 
   Engine& engine_;
   const PmemStore& store_;
+  const CapacityTier* tier_ = nullptr;
   // Engine db -> store database as of the applied seq, -1: none.
   std::array<int, PmemStore::kMaxDatabases> views_{};
   // Fixed by attach(): the applied permutation, engine db of each physical

@@ -429,6 +429,9 @@ const ParamSpec kParams[] = {
     // How much unreplayed log a burst of writes may leave (the rest of the
     // replay waits for an idle loop); 0: replay at every loop iteration.
     unsigned_number("nvm-replay-lag", nullptr, kHidden, 0, INT64_MAX, 32LL * 1024 * 1024, kMemory),
+    // The capacity tier (nvm/capacity_tier.h): DRAM the keyspace may use
+    // before cold values are served from the NVM store; 0: no bound.
+    unsigned_number("nvm-dram-max-memory", nullptr, kHidden, 0, INT64_MAX, 0, kMemory),
 
     // Special configs.
     special("dir", nullptr, kProtected | kDenyLoading, Special::kDir),

@@ -298,11 +298,12 @@ Sha1Digest dataset_digest(Engine& engine) {
     if (db.size() == 0) continue;
     uint32_t index = htonl(static_cast<uint32_t>(j));
     mix_digest(final_digest, &index, sizeof(index));
+    EntryScratch scratch;
     db.for_each([&](Entry* e) {
       Sha1Digest digest{};
       std::string_view key = e->key();
       mix_digest(digest, key.data(), key.size());
-      mix_value(digest, *e);
+      mix_value(digest, db.readable(*e, &scratch));
       xor_digest(final_digest, digest.data(), digest.size());
     });
   }

@@ -42,6 +42,8 @@ bool NvmPersistenceHost::start(std::string* error) {
   options.size_bytes = static_cast<uint64_t>(config.get_int("nvm-size"));
   options.backend = config.get_string("nvm-backend") == "emulated" ? nvm::NvmBackend::kEmulated
                                                                    : nvm::NvmBackend::kPmem;
+  options.max_dram_bytes = static_cast<uint64_t>(config.get_int("nvm-dram-max-memory"));
+  options.eviction_samples = static_cast<int>(config.get_int("maxmemory-samples"));
   nvm_ = std::make_unique<nvm::NvmPersistence>(options);
   Status s = nvm_->recover(server_.engine());
   if (!s.ok()) {
@@ -59,6 +61,13 @@ bool NvmPersistenceHost::start(std::string* error) {
                     static_cast<unsigned long long>(nvm_->stats().tail_records),
                     static_cast<long long>(nvm_->stats().last_recovery_ms)));
   was_filling_ = nvm_->filling();
+  server_.config().on_change("nvm-dram-max-memory", [this](std::string*) {
+    if (nvm_) {
+      nvm_->set_max_dram_bytes(
+          static_cast<uint64_t>(server_.config().get_int("nvm-dram-max-memory")));
+    }
+    return true;
+  });
   return true;
 }
 
@@ -97,6 +106,8 @@ void NvmPersistenceHost::before_sleep() {
   } else if (idle || nvm_->filling()) {
     step();
   }
+  // After the replies' group commit: offloading moves entries.
+  nvm_->enforce_dram_bound();
 }
 
 bool NvmPersistenceHost::busy() const {
@@ -116,7 +127,10 @@ void NvmPersistenceHost::report_fill_done() {
                     static_cast<long long>(stats.fill_ms)));
 }
 
-void NvmPersistenceHost::cron() { step(); }
+void NvmPersistenceHost::cron() {
+  step();
+  if (nvm_) nvm_->enforce_dram_bound();
+}
 
 void NvmPersistenceHost::step(size_t replay_records) {
   if (!nvm_) return;
@@ -175,6 +189,12 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_records_appended", stats.records_appended);
   field("nvm_persists", stats.persists);
   field("nvm_backpressure_steps", stats.backpressure_steps);
+  field("nvm_dram_max_memory",
+        static_cast<unsigned long long>(config.get_int("nvm-dram-max-memory")));
+  field("nvm_dram_used_bytes", stats.dram_bytes);
+  field("nvm_offloaded_keys", stats.offloaded_keys);
+  field("nvm_offloads", stats.tier.offloads);
+  field("nvm_offloaded_reads", stats.tier.reads);
   field("nvm_healthy", nvm_->healthy() ? 1 : 0);
   return out;
 }

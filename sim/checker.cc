@@ -39,10 +39,12 @@ std::string describe_value(const ModelValue& v) {
 KeyspaceImage engine_image(Engine& engine, int64_t now_ms) {
   KeyspaceImage out;
   for (int db = 0; db < engine.db_count(); ++db) {
+    EntryScratch scratch;
     engine.db(db).for_each([&](Entry* e) {
       if (engine.key_is_expired(e, now_ms)) return;
-      out[{db, std::string(e->key())}] =
-          ModelValue{std::string(e->value()), e->has_expire() ? e->expire_ms : -1};
+      const Entry& r = engine.db(db).readable(*e, &scratch);
+      out[{db, std::string(r.key())}] =
+          ModelValue{std::string(r.value()), r.has_expire() ? r.expire_ms : -1};
     });
   }
   return out;

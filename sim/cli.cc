@@ -39,6 +39,7 @@ const char* cli_usage() {
          "                 [--aof-use-rdb-preamble yes|no] [--auto-aof-rewrite-min-size BYTES]\n"
          "                 [--auto-aof-rewrite-percentage P] [--save \"SECONDS CHANGES ...\"]\n"
          "                 [--crash-span OPS] [--large-values PER_MILLE] [--digest] [--trace]\n"
+         "                 [--nvm-dram-max-memory BYTES]\n"
          "BUG: skip-fsync-before-ack | skip-dir-fsync | ack-before-group-commit |\n"
          "     trust-failed-fsync | skip-nvm-persist (test builds only)\n"
          "--faults io injects write/fsync errors into SimFs; nvm mode does no file I/O,\n"
@@ -111,6 +112,8 @@ bool parse_cli(int argc, char** argv, CliOptions* o, std::string* error) {
       o->save = v;
     } else if (flag == "--large-values") {
       ok = parse_u64(v, &o->large_per_mille) && o->large_per_mille <= 1000;
+    } else if (flag == "--nvm-dram-max-memory") {
+      ok = parse_u64(v, &o->nvm_dram_max_bytes);
     } else if (flag == "--crash-span") {
       ok = parse_u64(v, &o->crash_span_ops) && o->crash_span_ops > 0;
     } else {
@@ -135,6 +138,7 @@ SimOptions sim_options(const CliOptions& cli, Mode mode, uint64_t seed) {
   o.persistence.mode = mode;
   o.workload.large_per_mille = static_cast<uint32_t>(cli.large_per_mille);
   o.persistence.rdb_preamble = cli.rdb_preamble;
+  o.persistence.nvm_dram_max_bytes = cli.nvm_dram_max_bytes;
   o.persistence.auto_rewrite_min_bytes = cli.auto_rewrite_min_bytes;
   o.persistence.auto_rewrite_percentage = cli.auto_rewrite_percentage;
   o.persistence.save_points.clear();
@@ -161,6 +165,9 @@ std::string reproduce_command(const CliOptions& cli, Mode mode, uint64_t seed, u
   if (cli.save != defaults.save) cmd += " --save \"" + cli.save + "\"";
   if (cli.large_per_mille != defaults.large_per_mille) {
     cmd += " --large-values " + std::to_string(cli.large_per_mille);
+  }
+  if (cli.nvm_dram_max_bytes != defaults.nvm_dram_max_bytes) {
+    cmd += " --nvm-dram-max-memory " + std::to_string(cli.nvm_dram_max_bytes);
   }
   if (cli.crash_span_ops != defaults.crash_span_ops) {
     cmd += " --crash-span " + std::to_string(cli.crash_span_ops);

@@ -26,6 +26,7 @@ struct CliOptions {
   std::string save = "1 40 3 1";
   uint64_t crash_span_ops = 250;
   uint64_t large_per_mille = WorkloadOptions{}.large_per_mille;  // values of 10..100 KB
+  uint64_t nvm_dram_max_bytes = 0;  // nvm mode's capacity tier; 0: no bound
   bool print_digest = false;
   bool trace = false;
   bool help = false;

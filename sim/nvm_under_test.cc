@@ -81,6 +81,7 @@ Status NvmUnderTest::start() {
     return media->open(role, size_bytes, region);
   };
   options.bugs = settings_.bugs;
+  options.max_dram_bytes = settings_.nvm_dram_max_bytes;
   nvm_ = std::make_unique<nvm::NvmPersistence>(options);
   Status s = nvm_->recover(env_.engine);
   failure_seen_ = !nvm_->healthy();
@@ -96,6 +97,8 @@ bool NvmUnderTest::before_replies() {
   failure_seen_ = !nvm_->healthy();
   step();
   note_failure("a replay step");
+  nvm_->enforce_dram_bound();
+  note_failure("an offload");
   failure_seen_ = !nvm_->healthy();
   return !lost;
 }

@@ -61,6 +61,8 @@ struct PersistenceSettings {
   // save <seconds> <changes>
   std::vector<std::pair<int64_t, int64_t>> save_points = {{1, 40}, {3, 1}};
   const PlantedBugs* bugs = nullptr;
+  // NVM mode's capacity tier (nvm-dram-max-memory); 0: no bound.
+  uint64_t nvm_dram_max_bytes = 0;
   // The persistence code's log lines (amber-sim --trace); null: dropped.
   std::function<void(const std::string&)> log;
 };

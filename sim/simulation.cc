@@ -271,6 +271,9 @@ void Run::crash() {
   }
   result_.background_done += host_->persistence().heals();
   if (!crashed()) kill();
+  for (int db = 0; db < host_->engine().db_count(); ++db) {
+    result_.offloaded_at_crashes += host_->engine().db(db).offloaded_count();
+  }
   host_.reset();
   if (nvm()) {
     media_.power_failure();

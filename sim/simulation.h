@@ -45,6 +45,8 @@ struct SimResult {
   // NVM: restarts after which the host ran on while its keyspace was still
   // loading lazily (the checker read a second recovery of the same images).
   uint64_t lazy_restarts = 0;
+  // NVM capacity tier: values that were only in the store when a crash came.
+  uint64_t offloaded_at_crashes = 0;
   bool violation = false;
   std::string report;  // the violation and the history before the crash
   uint64_t digest = 0;

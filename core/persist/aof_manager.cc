@@ -19,8 +19,10 @@ Status write_resp_base(Engine& engine, WritableFile& file) {
     Db& db = engine.db(i);
     if (db.size() == 0) continue;
     append_resp_command(&buf, {"SELECT", std::to_string(i)});
-    db.for_each([&](Entry* e) {
+    EntryScratch scratch;
+    db.for_each([&](Entry* stored) {
       if (!status.ok()) return;
+      const Entry* e = &db.readable(*stored, &scratch);
       append_resp_command(&buf, {"SET", e->key(), e->value()});
       if (e->has_expire()) {
         append_resp_command(&buf, {"PEXPIREAT", e->key(), std::to_string(e->expire_ms)});

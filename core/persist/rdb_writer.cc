@@ -238,8 +238,9 @@ Status write_rdb(std::span<Db* const> dbs, RdbSink& sink, const RdbWriteOptions&
     if (db.size() == 0) continue;
     AMBER_RETURN_IF_ERROR(writer.begin_db(static_cast<int>(i), db.size(), db.volatile_count()));
     Status status;
+    EntryScratch scratch;
     db.for_each([&](Entry* e) {
-      if (status.ok()) status = writer.write_entry(*e);
+      if (status.ok()) status = writer.write_entry(db.readable(*e, &scratch));
     });
     AMBER_RETURN_IF_ERROR(status);
   }

@@ -234,7 +234,7 @@ Snapshot::State Snapshot::step(size_t max_buckets) {
     Status status;
     cursor_ = db.scan(cursor_, [&](Entry* e) {
       if (db.is_saved(*e)) return;
-      if (status.ok()) status = writer_->write_entry(*e);
+      if (status.ok()) status = writer_->write_entry(db.readable(*e, &scratch_));
       db.mark_saved(e);
       ++keys_saved_;
     });
@@ -313,8 +313,9 @@ void Snapshot::abort() {
   detach();
 }
 
-void Snapshot::before_change(Db& db, const Entry& e) {
+void Snapshot::before_change(Db& db, const Entry& stored) {
   if (state_ != State::kRunning) return;
+  const Entry& e = db.readable(stored, &scratch_);
   const size_t i = static_cast<size_t>(index_of(db));
   ++keys_saved_;
   if (i == current_db_ && in_db_) {

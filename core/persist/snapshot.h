@@ -157,6 +157,7 @@ class Snapshot final : public SnapshotObserver {
   std::vector<uint64_t> start_expires_;
   std::vector<std::string> side_;
   std::vector<uint64_t> side_keys_;
+  EntryScratch scratch_;  // offloaded entries' values (Db::readable)
 
   uint64_t file_size_ = 0;
   uint64_t keys_total_ = 0;

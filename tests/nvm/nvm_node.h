@@ -28,11 +28,15 @@ struct TempDir {
 
 using Keyspace = std::map<std::pair<int, std::string>, std::pair<std::string, int64_t>>;
 
+// Every key with its value (offloaded values read from the store, not
+// brought back).
 inline Keyspace dump(Engine& engine) {
   Keyspace out;
+  EntryScratch scratch;
   for (int db = 0; db < engine.db_count(); ++db) {
-    engine.db(db).for_each([&](Entry* e) {
-      out[{db, std::string(e->key())}] = {std::string(e->value()), e->expire_ms};
+    engine.db(db).for_each([&](Entry* stored) {
+      const Entry& e = engine.db(db).readable(*stored, &scratch);
+      out[{db, std::string(e.key())}] = {std::string(e.value()), e.expire_ms};
     });
   }
   return out;
@@ -40,10 +44,12 @@ inline Keyspace dump(Engine& engine) {
 
 // One server lifetime: an engine plus the NVM mode recovered into it.
 struct Node {
-  Node(const std::string& dir, uint64_t size_bytes, int64_t now_us) {
+  Node(const std::string& dir, uint64_t size_bytes, int64_t now_us)
+      : Node(NvmOptions{.dir = dir, .size_bytes = size_bytes, .backend = NvmBackend::kEmulated},
+             now_us) {}
+  Node(const NvmOptions& options, int64_t now_us) {
     h.clock.set_us(now_us);
-    nvm = std::make_unique<NvmPersistence>(
-        NvmOptions{.dir = dir, .size_bytes = size_bytes, .backend = NvmBackend::kEmulated});
+    nvm = std::make_unique<NvmPersistence>(options);
     status = nvm->recover(h.engine);
   }
   std::string run(std::initializer_list<std::string_view> argv) { return h.run(argv); }

@@ -53,6 +53,22 @@ TEST(NvmSimulation, AFullStoreStillRestartsAfterACrash) {
   EXPECT_GT(refused_writes, 0u) << "the store never filled up";
 }
 
+// The capacity tier under crashes: values offloaded to the store and read
+// back between the crashes, restarts that fill keys in offloaded.
+TEST(NvmSimulation, OffloadedValuesSurviveCrashesUnderATightDramBound) {
+  uint64_t crashes = 0, offloaded = 0;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    SimOptions o = nvm_options(seed);
+    o.persistence.nvm_dram_max_bytes = 4096;
+    SimResult r = run_simulation(o);
+    ASSERT_FALSE(r.violation) << "nvm seed " << seed << " --nvm-dram-max-memory 4096\n" << r.report;
+    crashes += r.crashes;
+    offloaded += r.offloaded_at_crashes;
+  }
+  EXPECT_GT(crashes, 30u);
+  EXPECT_GT(offloaded, 0u) << "no value was offloaded when a crash came";
+}
+
 TEST(NvmSimulation, SameSeedGivesTheSameRunBitForBit) {
   for (uint64_t seed : {3u, 17u, 29u}) {
     SimResult a = run_simulation(nvm_options(seed));

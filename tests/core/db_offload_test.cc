@@ -1,0 +1,159 @@
+// Db with a ValueTier attached: an offloaded entry keeps its key and
+// metadata, find() brings its value back, whole-keyspace readers see the
+// value through readable() without bringing it back, and dram_bytes()
+// follows every allocation.
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/db.h"
+#include "core/persist/rdb_loader.h"
+#include "core/persist/rdb_writer.h"
+
+namespace amber {
+namespace {
+
+// Values by handle, as the NVM store would hold them.
+class FakeTier final : public ValueTier {
+ public:
+  std::string_view read(uint64_t handle, uint32_t value_len) override {
+    ++reads;
+    const std::string& v = values.at(handle);
+    EXPECT_EQ(v.size(), value_len);
+    return v;
+  }
+  std::map<uint64_t, std::string> values;
+  int reads = 0;
+};
+
+class DbOffloadTest : public ::testing::Test {
+ protected:
+  DbOffloadTest() { db.set_value_tier(&tier); }
+  // Offloads `key` under a fresh handle holding its current value.
+  Entry* offload(std::string_view key) {
+    Entry* e = db.find_resident(key);
+    const uint64_t handle = next_handle++;
+    tier.values[handle] = std::string(e->value());
+    return db.offload(e, handle);
+  }
+  FakeTier tier;
+  Db db{42};
+  uint64_t next_handle = 100;
+};
+
+TEST_F(DbOffloadTest, OffloadingKeepsKeyAndMetadataAndFreesTheValue) {
+  const std::string value(1000, 'x');
+  Entry* e = db.insert("k", value, Encoding::kRaw);
+  db.set_expire(e, 123456);
+  const size_t before = db.dram_bytes();
+  Entry* stub = offload("k");
+  EXPECT_TRUE(stub->is_offloaded());
+  EXPECT_EQ(stub->key(), "k");
+  EXPECT_EQ(stub->value_len, 1000u);
+  EXPECT_EQ(stub->expire_ms, 123456);
+  EXPECT_EQ(stub->value_encoding(), Encoding::kRaw);
+  EXPECT_EQ(db.offloaded_count(), 1u);
+  EXPECT_LT(db.dram_bytes() + 900, before);
+  EXPECT_EQ(db.find_resident("k"), stub);
+  EXPECT_EQ(db.resident_volatile_count(), 1u);
+  EXPECT_EQ(tier.reads, 0);
+}
+
+TEST_F(DbOffloadTest, FindBringsTheValueBack) {
+  db.insert("k", std::string(500, 'y'), Encoding::kRaw);
+  offload("k");
+  Entry* e = db.find("k");
+  ASSERT_NE(e, nullptr);
+  EXPECT_FALSE(e->is_offloaded());
+  EXPECT_EQ(e->value(), std::string(500, 'y'));
+  EXPECT_EQ(db.offloaded_count(), 0u);
+  EXPECT_EQ(tier.reads, 1);
+  EXPECT_EQ(db.find("k"), e);  // resident now: no second read
+  EXPECT_EQ(tier.reads, 1);
+}
+
+TEST_F(DbOffloadTest, ReadableCopiesTheValueWithoutBringingItBack) {
+  Entry* e = db.insert("k", "a value long enough to offload", Encoding::kRaw);
+  db.set_expire(e, 77);
+  Entry* stub = offload("k");
+  EntryScratch scratch;
+  const Entry& copy = db.readable(*stub, &scratch);
+  EXPECT_EQ(copy.key(), "k");
+  EXPECT_EQ(copy.value(), "a value long enough to offload");
+  EXPECT_EQ(copy.expire_ms, 77);
+  EXPECT_FALSE(copy.is_offloaded());
+  EXPECT_TRUE(db.find_resident("k")->is_offloaded());
+  Entry* resident = db.insert("r", "resident", Encoding::kEmbstr);
+  EXPECT_EQ(&db.readable(*resident, &scratch), resident);
+}
+
+TEST_F(DbOffloadTest, DramBytesFollowsEveryAllocation) {
+  const size_t empty = db.dram_bytes();
+  for (int i = 0; i < 100; ++i)
+    db.insert("key" + std::to_string(i), std::string(64, 'v'), Encoding::kRaw);
+  size_t entries = 0;
+  db.for_each([&](Entry* e) { entries += malloc_usable_size(e); });
+  EXPECT_EQ(db.dram_bytes(), entries + db.dict().bucket_count() * sizeof(Entry*));
+  offload("key7");
+  db.find("key7");
+  Entry* grown = db.resize_value(db.find("key8"), 4000);
+  EXPECT_EQ(grown->value_len, 4000u);
+  db.erase("key9");
+  entries = 0;
+  db.for_each([&](Entry* e) { entries += malloc_usable_size(e); });
+  EXPECT_EQ(db.dram_bytes(), entries + db.dict().bucket_count() * sizeof(Entry*));
+  db.clear();
+  EXPECT_EQ(db.dram_bytes(), empty);
+}
+
+TEST_F(DbOffloadTest, SwapAndEraseCarryTheOffloadedCount) {
+  db.insert("a", std::string(100, 'a'), Encoding::kRaw);
+  db.insert("b", std::string(100, 'b'), Encoding::kRaw);
+  offload("a");
+  offload("b");
+  Db other(7);
+  other.set_value_tier(&tier);
+  db.swap_contents(other);
+  EXPECT_EQ(db.offloaded_count(), 0u);
+  EXPECT_EQ(other.offloaded_count(), 2u);
+  EXPECT_TRUE(other.erase("a"));
+  EXPECT_EQ(other.offloaded_count(), 1u);
+  EXPECT_EQ(other.find("b")->value(), std::string(100, 'b'));
+}
+
+TEST_F(DbOffloadTest, InsertOffloadedAddsAKeyWhoseValueIsInTheTier) {
+  tier.values[9] = "stored elsewhere";
+  Entry* e = db.insert_offloaded("k", 9, 16, Encoding::kEmbstr, db.key_hash("k"));
+  EXPECT_TRUE(e->is_offloaded());
+  EXPECT_EQ(db.size(), 1u);
+  EXPECT_EQ(db.find("k")->value(), "stored elsewhere");
+  EXPECT_EQ(db.find("k")->value_encoding(), Encoding::kEmbstr);
+}
+
+TEST_F(DbOffloadTest, AnRdbOfADbWithOffloadedValuesHoldsTheValues) {
+  for (int i = 0; i < 50; ++i) {
+    db.insert("key" + std::to_string(i), "value number " + std::to_string(i), Encoding::kRaw);
+  }
+  for (int i = 0; i < 50; i += 2) offload("key" + std::to_string(i));
+  std::string bytes;
+  StringRdbSink sink(&bytes);
+  Db* dbs[] = {&db};
+  ASSERT_TRUE(write_rdb(dbs, sink, RdbWriteOptions{}).ok());
+  EXPECT_EQ(db.offloaded_count(), 25u);  // nothing came back
+  Db loaded(1);
+  Db* targets[] = {&loaded};
+  RdbLoadResult result;
+  ASSERT_TRUE(load_rdb_bytes(bytes, targets, RdbLoadOptions{}, &result).ok());
+  ASSERT_EQ(loaded.size(), 50u);
+  for (int i = 0; i < 50; ++i) {
+    Entry* e = loaded.find("key" + std::to_string(i));
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->value(), "value number " + std::to_string(i));
+  }
+}
+
+}  // namespace
+}  // namespace amber
