@@ -85,6 +85,9 @@ Entry* Db::reallocate(Entry* e, size_t value_capacity) {
 void Db::relink(Entry* from, Entry* to) {
   Entry** link = dict_.find_link(from->key());
   AMBER_ASSERT(link != nullptr && *link == from);
+  // find_link may have taken a rehash step that moved `from` to another
+  // chain: the successor to inherit is the one it has now.
+  to->next = from->next;
   *link = to;
   if (to->has_expire()) volatile_[to->volatile_slot] = to;
 }

@@ -109,6 +109,23 @@ TEST_F(DbOffloadTest, DramBytesFollowsEveryAllocation) {
   EXPECT_EQ(db.dram_bytes(), empty);
 }
 
+// Offloading and bringing back relink the entry while the table may be
+// rehashing (each lookup moves a bucket): no other key may get lost.
+TEST_F(DbOffloadTest, OffloadAndBringBackDuringARehashKeepEveryKey) {
+  constexpr int kKeys = 3000;
+  for (int i = 0; i < kKeys; ++i) {
+    db.insert("key" + std::to_string(i), std::string(40, 'v'), Encoding::kRaw);
+    if (i % 3 == 0 && db.dict().rehashing()) offload("key" + std::to_string(i / 2));
+    if (i % 5 == 0 && db.dict().rehashing()) db.find("key" + std::to_string(i / 3));
+  }
+  for (int i = 0; i < kKeys; ++i) {
+    Entry* e = db.find("key" + std::to_string(i));
+    ASSERT_NE(e, nullptr) << i;
+    EXPECT_EQ(e->value(), std::string(40, 'v'));
+  }
+  EXPECT_EQ(db.size(), static_cast<size_t>(kKeys));
+}
+
 TEST_F(DbOffloadTest, SwapAndEraseCarryTheOffloadedCount) {
   db.insert("a", std::string(100, 'a'), Encoding::kRaw);
   db.insert("b", std::string(100, 'b'), Encoding::kRaw);
