@@ -416,6 +416,7 @@ void NvmPersistence::set_max_dram_bytes(uint64_t bytes) {
 }
 
 void NvmPersistence::enforce_dram_bound() {
+  offloads_pending_ = false;
   if (tier_ == nullptr || !tier_->bounded() || !healthy()) return;
   auto result = tier_->evict(options_.offloads_per_step, options_.eviction_samples);
   if (result == CapacityTier::EvictResult::kNeedsReplay &&
@@ -423,8 +424,9 @@ void NvmPersistence::enforce_dram_bound() {
     // What could go is still only in the log (or the fill holds the
     // replayer back): move on with both, then try again.
     (void)step();
-    if (healthy()) (void)tier_->evict(options_.offloads_per_step, options_.eviction_samples);
+    if (healthy()) result = tier_->evict(options_.offloads_per_step, options_.eviction_samples);
   }
+  offloads_pending_ = result == CapacityTier::EvictResult::kBudgetSpent;
   if (!tier_->error().ok()) fail(tier_->error());
 }
 

@@ -136,6 +136,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // max_dram_bytes (a bounded number per call), replaying first when what
   // could go is not in the store yet. Call between batches: entries move.
   void enforce_dram_bound();
+  // The last enforce_dram_bound() stopped at its budget with the keyspace
+  // still over the bound: the host should call again without waiting.
+  bool offloads_pending() const { return offloads_pending_; }
   void set_max_dram_bytes(uint64_t bytes);
   // Bounded background work: replays durable records into the store and
   // advances the store's rebuild / reclaim walk.
@@ -199,6 +202,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   std::unique_ptr<Replayer> replayer_;
   std::unique_ptr<StoreFill> fill_;
   std::unique_ptr<CapacityTier> tier_;
+  bool offloads_pending_ = false;
   int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
   uint64_t next_seq_ = 1;

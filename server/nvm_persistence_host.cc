@@ -111,7 +111,8 @@ void NvmPersistenceHost::before_sleep() {
 }
 
 bool NvmPersistenceHost::busy() const {
-  return nvm_ && (nvm_->filling() || (nvm_->healthy() && nvm_->replay_lag_bytes() > 0));
+  return nvm_ && (nvm_->filling() || nvm_->offloads_pending() ||
+                  (nvm_->healthy() && nvm_->replay_lag_bytes() > 0));
 }
 
 void NvmPersistenceHost::report_fill_done() {
