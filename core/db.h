@@ -119,8 +119,11 @@ class Db {
   }
   // Entries whose value is offloaded.
   size_t offloaded_count() const { return offloaded_count_; }
-  // A random resident entry (possibly offloaded), or nullptr; no fill.
-  Entry* random_resident_entry(Random& random) { return dict_.random_entry(random); }
+  // Up to `count` resident entries (possibly offloaded) from a random spot
+  // of the table (Dict::sample); no fill.
+  void sample_resident(Random& random, size_t count, std::vector<Entry*>* out) const {
+    dict_.sample(random, count, out);
+  }
   // Replaces the string value of `e`; keeps its expire. May move the entry:
   // use the returned pointer from then on.
   Entry* replace_value(Entry* e, std::string_view value, Encoding encoding);

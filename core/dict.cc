@@ -253,6 +253,18 @@ Entry* Dict::random_entry(Random& random) {
   return head;
 }
 
+void Dict::sample(Random& random, size_t count, std::vector<Entry*>* out) const {
+  if (size_ == 0 || count == 0) return;
+  const size_t total = table_[0].size() + table_[1].size();
+  size_t at = random.uniform(total);
+  size_t got = 0;
+  for (size_t visited = 0; visited < count * 10 && got < count; ++visited, ++at) {
+    if (at == total) at = 0;
+    Entry* e = at < table_[0].size() ? table_[0][at] : table_[1][at - table_[0].size()];
+    for (; e != nullptr && got < count; e = e->next, ++got) out->push_back(e);
+  }
+}
+
 void Dict::for_each(const std::function<void(Entry*)>& fn) const {
   for (const Table& table : table_) {
     for (Entry* e : table) {

@@ -57,6 +57,10 @@ class Dict {
   // A random entry (fair across buckets, as Redis's dictGetFairRandomKey), or
   // nullptr if empty.
   Entry* random_entry(Random& random);
+  // Appends up to `count` entries from consecutive buckets after a random
+  // one (Redis's dictGetSomeKeys): a cheap sample for eviction, at the cost
+  // of entries that are not independent. Visits at most count * 10 buckets.
+  void sample(Random& random, size_t count, std::vector<Entry*>* out) const;
 
   // Calls `fn` on every entry. `fn` must not modify the dict.
   void for_each(const std::function<void(Entry*)>& fn) const;

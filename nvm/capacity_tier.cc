@@ -23,6 +23,8 @@ constexpr size_t kLoggedSeqBuckets = size_t{1} << 18;
 // Values this small stay: the stub would save next to nothing.
 constexpr uint32_t kMinOffloadBytes = 16;
 constexpr uint32_t kLruClockMax = (1 << 24) - 1;
+// Entries looked at per pick, whatever share of them is offloaded already.
+constexpr size_t kMaxSampleEntries = 128;
 
 }  // namespace
 
@@ -90,14 +92,24 @@ CapacityTier::Candidate CapacityTier::pick(int samples, uint64_t applied_seq) {
   }
   if (total == 0) return best;
   Random& random = engine_.random();
+  uint64_t at = random.uniform(total);
+  int db = 0;
+  while (at >= weights_[static_cast<size_t>(db)]) at -= weights_[static_cast<size_t>(db++)];
+  // One run of neighbouring buckets, long enough to hold about `samples`
+  // entries that still have their value: cheaper than independent draws,
+  // and the headers are fetched in parallel.
+  const Db& from = engine_.db(db);
+  const uint64_t with_values = weights_[static_cast<size_t>(db)];
+  const size_t want = std::min<size_t>(
+      kMaxSampleEntries,
+      static_cast<size_t>(samples) * (from.resident_size() + with_values - 1) / with_values);
+  sample_.clear();
+  from.sample_resident(random, want, &sample_);
+  for (Entry* e : sample_) __builtin_prefetch(e);
   int seen = 0;
-  for (int draw = 0; draw < samples * 8 && seen < samples; ++draw) {
-    uint64_t at = random.uniform(total);
-    int db = 0;
-    while (at >= weights_[static_cast<size_t>(db)]) at -= weights_[static_cast<size_t>(db++)];
-    Entry* e = engine_.db(db).random_resident_entry(random);
-    if (e == nullptr || e->is_offloaded() || e->value_len < kMinOffloadBytes) continue;
-    ++seen;
+  for (Entry* e : sample_) {
+    if (e->is_offloaded() || e->value_len < kMinOffloadBytes) continue;
+    if (++seen > samples) break;
     if (!replayed(e->key(), applied_seq)) continue;
     const uint64_t cold = coldness(*e);
     if (best.entry == nullptr || cold > best.coldness) best = {db, e, cold};

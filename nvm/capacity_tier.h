@@ -103,6 +103,7 @@ class CapacityTier final : public ValueTier {
   // States logged before tracking began: all must be applied first.
   uint64_t tracked_from_seq_ = 0;
   std::vector<uint64_t> weights_;  // per db: entries that could go
+  std::vector<Entry*> sample_;     // one pick's candidates
   Status error_;
   CapacityTierStats stats_;
 };

@@ -93,5 +93,34 @@ class KillNvm(aof.KillAof):
         self.assertEqual(self.client().get("grown"), b"y" * 100000)
 
 
+class KillNvmCapacityTier(KillNvm):
+    """The same kill cycles with nvm-dram-max-memory far below the data: most
+    values live only in the store when the kill comes, and the restart fills
+    keys in offloaded."""
+
+    # Only the kill cycles differ from KillNvm; its other tests are not rerun.
+    test_nvm_with_appendonly_refuses_to_start = None
+    test_a_write_that_cannot_be_logged_is_refused_or_never_acknowledged = None
+
+    def setUp(self):
+        super().setUp()
+        self.server.extra_args += ["--nvm-dram-max-memory", "256kb"]
+
+    def test_acknowledged_writes_survive_sigkill(self):
+        cycles, took = self.run_cycles()
+        r = self.client()
+        info = r.info("nvm")
+        self.assertEqual(info["nvm_dram_max_memory"], 256 * 1024)
+        self.assertGreater(info["nvm_offloads"], 0)
+        self.assertGreater(info["nvm_offloaded_keys"], self.bulk_keys // 2)
+        bulk = self.client(2)
+        for i in range(0, self.bulk_keys, 7):
+            if bulk.get(b"bulk:%d" % i) != aof.BULK_VALUE:
+                self.fail_seed("bulk:%d lost its value" % i)
+        self.assertGreater(r.info("nvm")["nvm_offloaded_reads"], 0)
+        print("seed %d: %d NVM kill cycles with a 256 KiB DRAM bound in %.1fs; %d keys offloaded" %
+              (self.seed, cycles, took, info["nvm_offloaded_keys"]), file=sys.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
