@@ -119,10 +119,10 @@ class Db {
   }
   // Entries whose value is offloaded.
   size_t offloaded_count() const { return offloaded_count_; }
-  // Up to `count` resident entries (possibly offloaded) from a random spot
-  // of the table (Dict::sample); no fill.
-  void sample_resident(Random& random, size_t count, std::vector<Entry*>* out) const {
-    dict_.sample(random, count, out);
+  // Up to `count` resident entries (possibly offloaded) from the table at
+  // and after `position` (Dict::sample_from); no fill.
+  size_t sample_resident(size_t position, size_t count, std::vector<Entry*>* out) const {
+    return dict_.sample_from(position, count, out);
   }
   // Replaces the string value of `e`; keeps its expire. May move the entry:
   // use the returned pointer from then on.

@@ -253,27 +253,27 @@ Entry* Dict::random_entry(Random& random) {
   return head;
 }
 
-void Dict::sample(Random& random, size_t count, std::vector<Entry*>* out) const {
-  if (size_ == 0 || count == 0) return;
+size_t Dict::sample_from(size_t position, size_t count, std::vector<Entry*>* out) const {
   const size_t total = table_[0].size() + table_[1].size();
-  size_t at = random.uniform(total);
+  if (size_ == 0 || count == 0 || total == 0) return position;
+  size_t at = position % total;
   // Bucket heads first, each prefetched as it is found, so that the entries'
   // cache misses overlap instead of following one another; then the rest of
-  // each chain (rare below a load factor of 1).
+  // each visited chain.
   const size_t first = out->size();
-  for (size_t visited = 0; visited < count * 10 && out->size() - first < count; ++visited, ++at) {
-    if (at == total) at = 0;
+  for (size_t visited = 0; visited < count * 10 && out->size() - first < count; ++visited) {
     Entry* head = at < table_[0].size() ? table_[0][at] : table_[1][at - table_[0].size()];
+    if (++at == total) at = 0;
     if (head == nullptr) continue;
     __builtin_prefetch(head);
     out->push_back(head);
   }
+  // Whole chains: a sweep that dropped the tails would never meet them.
   const size_t heads = out->size();
-  for (size_t i = first; i < heads && out->size() - first < count; ++i) {
-    for (Entry* e = (*out)[i]->next; e != nullptr && out->size() - first < count; e = e->next) {
-      out->push_back(e);
-    }
+  for (size_t i = first; i < heads; ++i) {
+    for (Entry* e = (*out)[i]->next; e != nullptr; e = e->next) out->push_back(e);
   }
+  return at;
 }
 
 void Dict::for_each(const std::function<void(Entry*)>& fn) const {

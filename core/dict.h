@@ -57,10 +57,13 @@ class Dict {
   // A random entry (fair across buckets, as Redis's dictGetFairRandomKey), or
   // nullptr if empty.
   Entry* random_entry(Random& random);
-  // Appends up to `count` entries from consecutive buckets after a random
-  // one (Redis's dictGetSomeKeys): a cheap sample for eviction, at the cost
-  // of entries that are not independent. Visits at most count * 10 buckets.
-  void sample(Random& random, size_t count, std::vector<Entry*>* out) const;
+  // Appends every entry of the buckets at and after `position` (modulo the
+  // bucket count, both tables while rehashing) until `count` buckets with
+  // entries or count * 10 buckets were visited, and returns the position
+  // after the last one visited: a sweeping hand for eviction (CLOCK) that
+  // meets every entry once per lap, cheap because neighbouring buckets
+  // share cache lines.
+  size_t sample_from(size_t position, size_t count, std::vector<Entry*>* out) const;
 
   // Calls `fn` on every entry. `fn` must not modify the dict.
   void for_each(const std::function<void(Entry*)>& fn) const;

@@ -23,13 +23,15 @@ constexpr size_t kLoggedSeqBuckets = size_t{1} << 18;
 // Values this small stay: the stub would save next to nothing.
 constexpr uint32_t kMinOffloadBytes = 16;
 constexpr uint32_t kLruClockMax = (1 << 24) - 1;
-// Entries looked at per pick, whatever share of them is offloaded already.
+// Entries looked at per sweep step, whatever share of them is offloaded, and
+// steps per pick.
 constexpr size_t kMaxSampleEntries = 128;
+constexpr int kMaxSampleRounds = 8;
 
 }  // namespace
 
 CapacityTier::CapacityTier(Engine& engine, const PmemStore& store)
-    : engine_(engine), store_(store) {}
+    : engine_(engine), store_(store), hands_(static_cast<size_t>(engine.db_count()), 0) {}
 
 CapacityTier::~CapacityTier() {
   if (!attached_) return;
@@ -95,24 +97,28 @@ CapacityTier::Candidate CapacityTier::pick(int samples, uint64_t applied_seq) {
   uint64_t at = random.uniform(total);
   int db = 0;
   while (at >= weights_[static_cast<size_t>(db)]) at -= weights_[static_cast<size_t>(db++)];
-  // One run of neighbouring buckets, long enough to hold about `samples`
-  // entries that still have their value: cheaper than independent draws,
-  // and the headers are fetched in parallel.
+  // The database's hand sweeps its table (CLOCK): each pick looks at the
+  // next `samples` entries that still have their value. Random starting
+  // points would not do: the first candidate after a run of offloaded
+  // entries would be picked more often the longer the run, so the runs
+  // would grow until samples found nothing else.
   const Db& from = engine_.db(db);
   const uint64_t with_values = weights_[static_cast<size_t>(db)];
   const size_t want = std::min<size_t>(
       kMaxSampleEntries,
       static_cast<size_t>(samples) * (from.resident_size() + with_values - 1) / with_values);
-  sample_.clear();
-  from.sample_resident(random, want, &sample_);
-  for (Entry* e : sample_) __builtin_prefetch(e);
+  size_t& hand = hands_[static_cast<size_t>(db)];
   int seen = 0;
-  for (Entry* e : sample_) {
-    if (e->is_offloaded() || e->value_len < kMinOffloadBytes) continue;
-    if (++seen > samples) break;
-    if (!replayed(e->key(), applied_seq)) continue;
-    const uint64_t cold = coldness(*e);
-    if (best.entry == nullptr || cold > best.coldness) best = {db, e, cold};
+  for (int round = 0; round < kMaxSampleRounds && seen < samples; ++round) {
+    sample_.clear();
+    hand = from.sample_resident(hand, want, &sample_);
+    for (Entry* e : sample_) {
+      if (e->is_offloaded() || e->value_len < kMinOffloadBytes) continue;
+      if (++seen > samples) break;
+      if (!replayed(e->key(), applied_seq)) continue;
+      const uint64_t cold = coldness(*e);
+      if (best.entry == nullptr || cold > best.coldness) best = {db, e, cold};
+    }
   }
   return best;
 }
@@ -146,11 +152,12 @@ CapacityTier::EvictResult CapacityTier::evict(size_t max_offloads, int samples) 
     if (!over_bound()) return EvictResult::kWithinBound;
     Candidate victim = pick(std::max(samples, 1), applied);
     if (victim.entry == nullptr || !offload(victim, permutation)) {
-      // Several empty-handed rounds: what is left is not replayed yet (or
-      // too small to matter).
+      // Several empty-handed picks in a row: what is left is not replayed
+      // yet (or too small to matter).
       if (++misses >= 16) return EvictResult::kNeedsReplay;
       continue;
     }
+    misses = 0;
     ++done;
   }
   return over_bound() ? EvictResult::kBudgetSpent : EvictResult::kWithinBound;

@@ -71,8 +71,9 @@ class CapacityTier final : public ValueTier {
     kNeedsReplay,  // over the bound, but what could go is not replayed yet
     kBudgetSpent,  // over the bound after `max_offloads`: call again
   };
-  // Offloads up to `max_offloads` values, coldest of `samples` random
-  // candidates each time (Redis's approximated LRU / LFU).
+  // Offloads up to `max_offloads` values, each the coldest of the next
+  // `samples` candidates a sweeping hand meets (an approximated LRU / LFU,
+  // as Redis's sampling).
   EvictResult evict(size_t max_offloads, int samples);
 
   // ValueTier: the store item at `handle`.
@@ -104,6 +105,7 @@ class CapacityTier final : public ValueTier {
   uint64_t tracked_from_seq_ = 0;
   std::vector<uint64_t> weights_;  // per db: entries that could go
   std::vector<Entry*> sample_;     // one pick's candidates
+  std::vector<size_t> hands_;
   Status error_;
   CapacityTierStats stats_;
 };

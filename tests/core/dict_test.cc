@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/db.h"
 #include "core/io/random.h"
@@ -32,6 +33,26 @@ TEST(Dict, InsertFindRemoveAcrossGrowth) {
   EXPECT_FALSE(db.erase("k0"));
   EXPECT_EQ(db.size(), 5000u);
   EXPECT_EQ(full_scan(db).size(), 5000u);
+}
+
+// The capacity tier's sweeping hand must meet every entry, chain tails
+// included, in one lap of the table.
+TEST(Dict, SampleFromMeetsEveryEntryInOneLap) {
+  Db db(7);
+  constexpr int kKeys = 3000;  // a load factor near 1: many chains of 2+
+  for (int i = 0; i < kKeys; ++i) db.insert("k" + std::to_string(i), "v", Encoding::kEmbstr);
+  std::set<std::string> met;
+  std::vector<Entry*> sample;
+  size_t hand = 0, buckets = 0;
+  const size_t lap = db.dict().bucket_count();
+  while (buckets < lap) {
+    sample.clear();
+    const size_t next = db.sample_resident(hand, 16, &sample);
+    buckets += (next + lap - hand) % lap;
+    hand = next;
+    for (Entry* e : sample) met.insert(std::string(e->key()));
+  }
+  EXPECT_EQ(met.size(), static_cast<size_t>(kKeys));
 }
 
 TEST(Dict, ReserveSizesAnEmptyTableAtOnce) {
