@@ -184,8 +184,8 @@ void Engine::call(Session& session, const CommandSpec& spec, ArgList argv, Reply
     Propagator::Frame saved = propagation_.enter();
     spec.handler(ctx);
     // EXEC's own op is never written: its commands are, as one unit.
-    propagation_.leave(std::move(saved), session.db, {argv.begin(), argv.end()},
-                       stats_.dirty != dirty_before, spec.name != "exec");
+    propagation_.leave(std::move(saved), session.db, argv, stats_.dirty != dirty_before,
+                       spec.name != "exec");
   } else {
     spec.handler(ctx);
   }

@@ -10,6 +10,12 @@
 #include "core/engine.h"
 
 namespace amber {
+namespace {
+
+// A unit buffer larger than this (a huge EXEC) is not kept for reuse.
+constexpr size_t kSpareOps = 64;
+
+}  // namespace
 
 Propagator::Frame Propagator::enter() {
   ++depth_;
@@ -18,12 +24,14 @@ Propagator::Frame Propagator::enter() {
   return saved;
 }
 
-void Propagator::leave(Frame saved, int db, const std::vector<std::string_view>& argv,
+void Propagator::leave(Frame saved, int db, std::span<const std::string_view> argv,
                        bool dirty_changed, bool propagate_self) {
   AMBER_ASSERT(depth_ > 0);
   if (dirty_changed && propagate_self && !frame_.prevented) {
     PropagatedOp op{db, {}};
-    if (frame_.rewritten) {
+    if (!wants_argv_) {
+      // The sink reads the unit's boundaries only.
+    } else if (frame_.rewritten) {
       op.argv = std::move(*frame_.rewritten);
     } else {
       op.argv.assign(argv.begin(), argv.end());
@@ -36,6 +44,7 @@ void Propagator::leave(Frame saved, int db, const std::vector<std::string_view>&
 
 void Propagator::also(int db, std::vector<std::string> argv) {
   if (sink_ == nullptr) return;
+  if (!wants_argv_) argv.clear();
   pending_.push_back(PropagatedOp{db, std::move(argv)});
   if (depth_ == 0) flush();
 }
@@ -45,9 +54,14 @@ void Propagator::flush() {
     pending_.clear();
     return;
   }
+  // The sink may cause more propagation: it gets its own vector, whose
+  // buffer comes back for the next unit.
   std::vector<PropagatedOp> unit;
+  unit.swap(spare_);
   unit.swap(pending_);
   sink_->propagate(unit);
+  unit.clear();
+  if (spare_.capacity() < unit.capacity() && unit.capacity() <= kSpareOps) spare_.swap(unit);
 }
 
 // --- CommandContext helpers ---

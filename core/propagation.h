@@ -20,6 +20,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,11 @@ class PropagationSink {
   virtual ~PropagationSink() = default;
   // One atomic unit of writes, in execution order. REQUIRES: !unit.empty().
   virtual void propagate(const std::vector<PropagatedOp>& unit) = 0;
+  // False for a sink that needs only the units (their boundaries and
+  // dbs), not the commands' arguments (NVM mode logs the touched keys'
+  // state instead): the ops it receives then carry an empty argv, and the
+  // Propagator copies no argument on the write path. Read at set_sink().
+  virtual bool wants_argv() const { return true; }
 };
 
 // The engine's bookkeeping of ops between a command's start and the end of
@@ -51,14 +57,17 @@ class Propagator {
     bool prevented = false;
   };
 
-  void set_sink(PropagationSink* sink) { sink_ = sink; }
+  void set_sink(PropagationSink* sink) {
+    sink_ = sink;
+    wants_argv_ = sink != nullptr && sink->wants_argv();
+  }
   bool enabled() const { return sink_ != nullptr; }
 
   // call() brackets each command run with these. `leave` records the
   // command's op when `dirty_changed` (own argv unless rewritten/prevented)
   // and, when the outermost call ends, hands the unit to the sink.
   Frame enter();
-  void leave(Frame saved, int db, const std::vector<std::string_view>& argv, bool dirty_changed,
+  void leave(Frame saved, int db, std::span<const std::string_view> argv, bool dirty_changed,
              bool propagate_self);
 
   // For handlers (through CommandContext).
@@ -72,9 +81,11 @@ class Propagator {
   void flush();
 
   PropagationSink* sink_ = nullptr;
+  bool wants_argv_ = false;
   int depth_ = 0;
   Frame frame_;
   std::vector<PropagatedOp> pending_;
+  std::vector<PropagatedOp> spare_;  // the last unit's buffer, reused
 };
 
 }  // namespace amber

@@ -265,7 +265,7 @@ void NvmPersistence::reap_fill() {
 }
 
 void NvmPersistence::on_key_modified(int db, std::string_view key) {
-  touched_.emplace(db, std::string(key));
+  touched_.add(db, key);
   // DRAM is the truth for this key from now on.
   if (fill_ != nullptr) fill_->supersede(db, key);
 }
@@ -274,7 +274,7 @@ void NvmPersistence::on_db_replaced(int db, int with) {
   if (with < 0) {
     structural_.push_back({db, -1});
     // The flush makes the earlier states of these keys irrelevant.
-    std::erase_if(touched_, [db](const auto& k) { return k.first == db; });
+    touched_.drop_db(db);
     return;
   }
   if (swap_echo_ == std::make_pair(db, with)) {
@@ -284,12 +284,7 @@ void NvmPersistence::on_db_replaced(int db, int with) {
   structural_.push_back({db, with});
   swap_echo_ = {with, db};
   // Keys touched before the swap now live in the partner database.
-  std::set<std::pair<int, std::string>> remapped;
-  for (const auto& [d, key] : touched_) {
-    int to = d == db ? with : (d == with ? db : d);
-    remapped.emplace(to, key);
-  }
-  touched_ = std::move(remapped);
+  touched_.swap_dbs(db, with);
 }
 
 bool NvmPersistence::fits_in_a_record(std::span<const std::string_view> args) const {
@@ -331,7 +326,8 @@ void NvmPersistence::log_pending_unit() {
     }
     tier_->note_db_op(next_seq_ - 1);
   }
-  for (const auto& [db, key] : touched_) {
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    const auto [db, key] = touched_.at(i);
     // Touched keys are resident unless removed: never fault one in here.
     const Entry* e = engine_->db(db).find_resident(key);
     if (e == nullptr) {

@@ -35,7 +35,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,6 +53,7 @@
 #include "nvm/region.h"
 #include "nvm/replayer.h"
 #include "nvm/store_fill.h"
+#include "nvm/touched_keys.h"
 
 namespace amber::nvm {
 
@@ -166,10 +166,15 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   uint64_t store_used_bytes() const;
   uint64_t next_seq() const { return next_seq_; }
   NvmStats stats() const;
+  // The two counters the host reads on every loop iteration, without
+  // copying the whole NvmStats.
+  uint64_t records_appended() const { return stats_.records_appended; }
+  uint64_t unlogged_writes() const { return stats_.unlogged_writes; }
   const NvmOptions& options() const { return options_; }
 
   // PropagationSink: the unit's argv is not used, the touched keys are.
   void propagate(const std::vector<PropagatedOp>& unit) override;
+  bool wants_argv() const override { return false; }
   // KeyspaceObserver.
   void on_key_modified(int db, std::string_view key) override;
   void on_db_replaced(int db, int with) override;
@@ -207,7 +212,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   LogRecordBuilder builder_;
   uint64_t next_seq_ = 1;
   std::vector<StructuralOp> structural_;
-  std::set<std::pair<int, std::string>> touched_;
+  TouchedKeys touched_;
   // The second half of a SWAPDB's pair of calls, to skip.
   std::pair<int, int> swap_echo_{-1, -1};
   Status failed_;

@@ -14,6 +14,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/assert.h"
@@ -30,6 +31,8 @@ constexpr uint32_t kVersion = 1;
 constexpr uint32_t kKindRecord = 1;
 constexpr uint32_t kKindPad = 2;
 constexpr size_t kHeaderChecksumOffset = 40;
+// append() maps the data area in ahead of itself by this much at a time.
+constexpr uint64_t kPrefaultChunkBytes = 256 * 1024;
 
 uint64_t align8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
@@ -126,17 +129,20 @@ Status PmemLog::validate_record(uint64_t lsn, uint64_t* next_lsn, bool* is_recor
   std::memcpy(&first_word, p, 8);
   uint32_t len = static_cast<uint32_t>(first_word);
   uint32_t kind = static_cast<uint32_t>(first_word >> 32);
-  std::string where = "nvm log: record at lsn " + std::to_string(lsn);
-  if (kind != kKindRecord && kind != kKindPad) return Status::corruption(where + ": bad kind");
+  // Every replayed record passes here: the message is only built on failure.
+  auto bad = [lsn](const std::string& what) {
+    return Status::corruption("nvm log: record at lsn " + std::to_string(lsn) + ": " + what);
+  };
+  if (kind != kKindRecord && kind != kKindPad) return bad("bad kind");
   uint64_t total = kind == kKindPad ? room : align8(kRecordHeaderBytes + len);
   if (total > room || lsn + total > tail_ || (kind == kKindPad && len != room - 16)) {
-    return Status::corruption(where + ": length " + std::to_string(len) + " past the tail");
+    return bad("length " + std::to_string(len) + " past the tail");
   }
   uint64_t stored;
   std::memcpy(&stored, p + 8, 8);
   uint64_t payload_len = kind == kKindPad ? 0 : len;
   if (stored != checksum(lsn, first_word, p + kRecordHeaderBytes, payload_len)) {
-    return Status::corruption(where + ": checksum mismatch");
+    return bad("checksum mismatch");
   }
   *next_lsn = lsn + total;
   if (is_record != nullptr) *is_record = kind == kKindRecord;
@@ -169,7 +175,22 @@ bool PmemLog::append(std::string_view payload) {
   std::memcpy(p + 8, &sum, 8);
   if (!payload.empty()) std::memcpy(p + kRecordHeaderBytes, payload.data(), payload.size());
   appended_ = start + total;
+  prefault_ahead();
   return true;
+}
+
+void PmemLog::prefault_ahead() {
+  // Once a whole lap ahead of where this process started, every page of
+  // the data area has been written (and mapped in) at least once.
+  if (prefaulted_ >= prefault_end_ || appended_ + kPrefaultChunkBytes <= prefaulted_) return;
+  const uint64_t from = std::max(prefaulted_, appended_);
+  const uint64_t to = std::min(from + 2 * kPrefaultChunkBytes, prefault_end_);
+  for (uint64_t lsn = from; lsn < to;) {
+    const uint64_t n = std::min(capacity_ - lsn % capacity_, to - lsn);
+    region_->prefault(at(lsn), n);
+    lsn += n;
+  }
+  prefaulted_ = to;
 }
 
 // Flushes the lines of the logical range [from, to), in at most two pieces

@@ -95,13 +95,18 @@ class PmemLog {
         capacity_(capacity),
         head_(head),
         tail_(tail),
-        appended_(tail) {}
+        appended_(tail),
+        prefaulted_(tail),
+        prefault_end_(tail + capacity) {}
   char* at(uint64_t lsn) const { return region_->base() + kDataOffset + lsn % capacity_; }
   uint64_t checksum(uint64_t lsn, uint64_t first_word, const char* payload, size_t len) const;
   // Where a record of `total` bytes at `lsn` would start (after a skip to
   // the next lap when it does not fit before the end).
   uint64_t placement(uint64_t lsn, uint64_t total) const;
   void flush_range(uint64_t from, uint64_t to);
+  // Keeps the pages a little ahead of appended_ mapped in (Region::prefault),
+  // for the first lap of this process over the data area.
+  void prefault_ahead();
   // `*is_record` (if not null): false for a pad or an implicit skip.
   Status validate_record(uint64_t lsn, uint64_t* next_lsn, bool* is_record = nullptr) const;
 
@@ -111,6 +116,8 @@ class PmemLog {
   uint64_t head_;
   uint64_t tail_;
   uint64_t appended_;
+  uint64_t prefaulted_;    // lsn up to which the data area was prefaulted
+  uint64_t prefault_end_;  // a lap past the tail found at open: all pages touched
   const PlantedBugs* bugs_ = nullptr;
 };
 

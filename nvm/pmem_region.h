@@ -31,6 +31,7 @@ class PmemRegion final : public Region {
   void flush(const void* ptr, size_t len) override;
   void drain() override;
   void persist(const void* ptr, size_t len) override;
+  void prefault(const void* ptr, size_t len) override;
   Status health() const override { return health_; }
 
  private:

@@ -48,6 +48,10 @@ class Region {
     flush(ptr, len);
     drain();
   }
+  // A hint, no effect on contents or durability: maps [ptr, ptr + len) in
+  // ahead of the writes that will land there, so that they do not take a
+  // page fault each. REQUIRES: the range lies inside the region.
+  virtual void prefault(const void* /*ptr*/, size_t /*len*/) {}
   // Ok, or the first failure of a write-back (msync can fail with EIO).
   // Sticky: once failed, nothing written since is known to be durable, and
   // callers must stop acknowledging writes.

@@ -20,6 +20,9 @@ namespace {
 
 // No command for this long: the loop is idle, not between two requests.
 constexpr int64_t kIdleAfterUs = 1000;
+// Records folded in per idle iteration: a few microseconds each, so a
+// request that arrives during a slice is not held up for long.
+constexpr size_t kIdleReplayRecords = 32;
 
 }  // namespace
 NvmPersistenceHost::NvmPersistenceHost(Server& server) : server_(server) {}
@@ -44,6 +47,11 @@ bool NvmPersistenceHost::start(std::string* error) {
                                                                    : nvm::NvmBackend::kPmem;
   options.max_dram_bytes = static_cast<uint64_t>(config.get_int("nvm-dram-max-memory"));
   options.eviction_samples = static_cast<int>(config.get_int("maxmemory-samples"));
+  replay_lag_config_bytes_ = static_cast<uint64_t>(config.get_int("nvm-replay-lag"));
+  server_.config().on_change("nvm-replay-lag", [this](std::string*) {
+    replay_lag_config_bytes_ = static_cast<uint64_t>(server_.config().get_int("nvm-replay-lag"));
+    return true;
+  });
   nvm_ = std::make_unique<nvm::NvmPersistence>(options);
   Status s = nvm_->recover(server_.engine());
   if (!s.ok()) {
@@ -74,45 +82,67 @@ bool NvmPersistenceHost::start(std::string* error) {
 void NvmPersistenceHost::before_sleep() {
   if (!nvm_) return;
   nvm_->before_reply();
-  const nvm::NvmStats stats = nvm_->stats();
-  if (stats.unlogged_writes != 0) {
+  if (nvm_->unlogged_writes() != 0) {
     // A write of this batch could not be logged (or persisted): its reply
     // must not leave, as with appendfsync always.
     server_.logger().log(LogLevel::kWarning, "Can't recover from an NVM log error (" +
                                                  nvm_->health().to_string() + "). Exiting...");
     std::_Exit(1);
   }
+  const uint64_t records = nvm_->records_appended();
+  const uint64_t new_records = records - records_at_last_sleep_;
+  records_at_last_sleep_ = records;
+  const uint64_t processed = server_.engine().stats().total_commands_processed;
+  const bool commands_ran = processed != commands_at_last_sleep_;
+  commands_at_last_sleep_ = processed;
+  idle_ = false;
+  if (nvm_->filling()) {
+    step();
+  } else {
+    replay_if_due(new_records, commands_ran);
+  }
+  // After the replies' group commit: offloading moves entries.
+  nvm_->enforce_dram_bound();
+}
+
+void NvmPersistenceHost::replay_if_due(uint64_t new_records, bool commands_ran) {
+  const uint64_t lag_bytes = nvm_->replay_lag_bytes();
+  if (lag_bytes == 0) return;  // nothing to fold in: no need to know the time
   // Folding the log into the store is deferred while clients keep the loop
   // busy: a burst costs one log append per write, and the replay happens
   // when the loop is idle, or as soon as the lag would make a restart
   // (which puts the unreplayed tail into DRAM) slower than it should be.
   // Idle: no command for a millisecond (an iteration without commands in
   // the middle of a load is only a gap between two clients' requests).
-  const uint64_t processed = server_.engine().stats().total_commands_processed;
   const int64_t now_us = server_.engine().clock().now_us();
-  if (processed != commands_at_last_sleep_) last_command_us_ = now_us;
-  commands_at_last_sleep_ = processed;
-  const bool idle = now_us - last_command_us_ >= kIdleAfterUs;
-  const uint64_t new_records = stats.records_appended - records_at_last_sleep_;
-  records_at_last_sleep_ = stats.records_appended;
+  if (commands_ran) last_command_us_ = now_us;
   // nvm-replay-lag (at most a quarter of the log) bounds what a restart
   // applies to DRAM from the log.
-  const uint64_t eager_lag_bytes =
-      std::min<uint64_t>(static_cast<uint64_t>(server_.config().get_int("nvm-replay-lag")),
-                         nvm_->log_capacity_bytes() / 4);
-  if (nvm_->replay_lag_bytes() > eager_lag_bytes || eager_lag_bytes == 0) {
+  const uint64_t eager_lag_bytes = this->eager_lag_bytes();
+  if (lag_bytes > eager_lag_bytes || eager_lag_bytes == 0) {
     // Keep pace with the writers (twice their rate, so the lag shrinks).
     step(static_cast<size_t>(2 * new_records));
-  } else if (idle || nvm_->filling()) {
-    step();
+  } else if (now_us - last_command_us_ >= kIdleAfterUs) {
+    // Small slices: a request that arrives meanwhile waits for one only.
+    idle_ = true;
+    step(kIdleReplayRecords);
   }
-  // After the replies' group commit: offloading moves entries.
-  nvm_->enforce_dram_bound();
+}
+
+uint64_t NvmPersistenceHost::eager_lag_bytes() const {
+  return std::min<uint64_t>(replay_lag_config_bytes_, nvm_->log_capacity_bytes() / 4);
 }
 
 bool NvmPersistenceHost::busy() const {
-  return nvm_ && (nvm_->filling() || nvm_->offloads_pending() ||
-                  (nvm_->healthy() && nvm_->replay_lag_bytes() > 0));
+  if (!nvm_) return false;
+  if (nvm_->filling() || nvm_->offloads_pending()) return true;
+  const uint64_t lag_bytes = nvm_->replay_lag_bytes();
+  return nvm_->healthy() && lag_bytes > 0 &&
+         (idle_ || lag_bytes > eager_lag_bytes() || eager_lag_bytes() == 0);
+}
+
+bool NvmPersistenceHost::replay_pending() const {
+  return nvm_ && nvm_->healthy() && nvm_->replay_lag_bytes() > 0;
 }
 
 void NvmPersistenceHost::report_fill_done() {

@@ -39,10 +39,14 @@ class NvmPersistenceHost {
   void cron();
 
   bool enabled() const { return nvm_ != nullptr; }
-  // True while there is background work (the keyspace still moving into
-  // DRAM after a restart, log records not yet folded into the store): the
-  // event loop should not sleep.
+  // True while there is background work to do now (the keyspace still
+  // moving into DRAM after a restart, log records to fold into the store
+  // because the loop is idle or the lag is too large): the event loop
+  // should not sleep.
   bool busy() const;
+  // True while log records wait to be folded into the store: the loop
+  // should wake within a millisecond to notice when it is idle.
+  bool replay_pending() const;
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
   // A write whose arguments alone would not fit in one NVM log record gets
   // an error instead of running (a unit that cannot be logged would stop
@@ -54,7 +58,11 @@ class NvmPersistenceHost {
  private:
   // replay_records 0: NvmPersistence's default.
   void step(size_t replay_records = 0);
+  // Replays now if the loop is idle or the lag is past nvm-replay-lag.
+  void replay_if_due(uint64_t new_records, bool commands_ran);
   void report_fill_done();
+  // The lag past which replay keeps pace with the writers.
+  uint64_t eager_lag_bytes() const;
 
   Server& server_;
   std::unique_ptr<nvm::NvmPersistence> nvm_;
@@ -63,6 +71,8 @@ class NvmPersistenceHost {
   uint64_t commands_at_last_sleep_ = 0;
   int64_t last_command_us_ = 0;
   uint64_t records_at_last_sleep_ = 0;
+  uint64_t replay_lag_config_bytes_ = 0;  // nvm-replay-lag, kept current by on_change
+  bool idle_ = false;                     // the last before_sleep found the loop idle
 };
 
 }  // namespace amber

@@ -130,7 +130,11 @@ void Server::run() {
     if (rdb_->busy() || aof_->busy()) {
       timeout_ms = std::min<int64_t>(timeout_ms, 1);  // keep BGSAVE / BGREWRITEAOF moving
     }
-    if (nvm_->busy()) timeout_ms = 0;  // fill the keyspace in as fast as the load allows
+    if (nvm_->busy()) {
+      timeout_ms = 0;  // fill the keyspace in as fast as the load allows
+    } else if (nvm_->replay_pending()) {
+      timeout_ms = std::min<int64_t>(timeout_ms, 1);  // notice when the loop goes idle
+    }
     loop_.poll(static_cast<int>(timeout_ms));
     if (clock_.now_ms() >= next_cron_ms_) {
       cron();

@@ -98,6 +98,30 @@ TEST_F(PropagationTest, ExecIsOneUnitWithoutExecItself) {
             (std::vector<PropagatedOp>{{2, {"SET", "a", "1"}}, {2, {"SET", "b", "2"}}}));
 }
 
+// A sink that only needs the units (NVM mode) gets the same units, in the
+// same dbs, with no arguments copied; units keep coming back to back (the
+// Propagator reuses its unit buffer).
+TEST_F(PropagationTest, ASinkThatWantsNoArgvGetsTheSameUnitsWithoutArguments) {
+  struct UnitsOnlySink : RecordingSink {
+    bool wants_argv() const override { return false; }
+  } units_only;
+  h.engine.set_propagation_sink(&units_only);
+  h.run({"SET", "k", "v", "PX", "10"});
+  h.clock.advance_ms(20);
+  h.run({"SET", "k", "w", "NX"});  // the lazy expiry's DEL, then the SET
+  h.run({"SELECT", "2"});
+  h.run({"MULTI"});
+  h.run({"SET", "a", "1"});
+  h.run({"SET", "b", "2", "EX", "100"});
+  h.run({"EXEC"});
+  h.run({"GET", "a"});
+  h.run({"DEL", "a"});
+  EXPECT_EQ(units_only.units, (std::vector<std::vector<PropagatedOp>>{
+                                  {{0, {}}}, {{0, {}}, {0, {}}}, {{2, {}}, {2, {}}}, {{2, {}}}}));
+  EXPECT_TRUE(sink.units.empty());
+  h.engine.set_propagation_sink(&sink);  // units_only goes out of scope first
+}
+
 // The AOF bytes redis-server 7.0.15 wrote for: SET k1 v1 / SELECT 3 /
 // MULTI / SET m1 1 / SET m2 2 / EXEC / (db 0) INCRBYFLOAT f 1.5.
 TEST_F(PropagationTest, AofBytesMatchRedis) {

@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/io/random.h"
 #include "nvm/emulated_region.h"
@@ -144,6 +147,64 @@ TEST(PmemLog, ABatchIsPersistedWithOneDrainForItsRecordsAndOneForTheTail) {
   for (int i = 0; i < 16; ++i) ASSERT_TRUE(log->append(payload_of(i, 100)));
   log->persist();
   EXPECT_EQ(drains, 2);
+}
+
+// A region in plain memory that records the ranges append() prefaults.
+class PrefaultRecordingRegion final : public Region {
+ public:
+  explicit PrefaultRecordingRegion(size_t size_bytes) : bytes_(size_bytes, '\0') {}
+  char* base() override { return bytes_.data(); }
+  size_t size_bytes() const override { return bytes_.size(); }
+  bool is_pmem() const override { return true; }
+  void flush(const void*, size_t) override {}
+  void drain() override {}
+  Status health() const override { return Status(); }
+  void prefault(const void* ptr, size_t len) override {
+    const size_t offset = static_cast<const char*>(ptr) - bytes_.data();
+    ASSERT_TRUE(contains(offset, len));
+    ranges.emplace_back(offset, offset + len);
+  }
+  // True when [from, to) lies inside the union of the recorded ranges.
+  bool covered(size_t from, size_t to) const {
+    std::vector<std::pair<size_t, size_t>> sorted = ranges;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [begin, end] : sorted) {
+      if (begin <= from && end > from) from = end;
+    }
+    return from >= to;
+  }
+  std::vector<std::pair<size_t, size_t>> ranges;
+
+ private:
+  std::string bytes_;
+};
+
+TEST(PmemLog, AppendsPrefaultThePagesAheadOfThemForOneLapOnly) {
+  PrefaultRecordingRegion region(4 << 20);
+  std::unique_ptr<PmemLog> log;
+  ASSERT_TRUE(PmemLog::format(&region, 1, &log).ok());
+  const uint64_t capacity = log->capacity_bytes();
+  const std::string record = payload_of(1, 1000);
+  while (log->appended_lsn() < capacity) {
+    ASSERT_TRUE(log->append(record));
+    log->persist();
+    log->advance_head(log->tail_lsn());
+    // The next 64 KiB (or the rest of the lap) are mapped in already.
+    const uint64_t from = log->appended_lsn();
+    const uint64_t to = std::min(from + (64 << 10), capacity);
+    if (from < to) {
+      ASSERT_TRUE(region.covered(PmemLog::kDataOffset + from, PmemLog::kDataOffset + to))
+          << "at lsn " << from;
+    }
+  }
+  const size_t calls = region.ranges.size();
+  EXPECT_GT(calls, 1u);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(log->append(record));
+    log->persist();
+    log->advance_head(log->tail_lsn());
+  }
+  EXPECT_EQ(region.ranges.size(), calls);  // the second lap touches mapped pages only
 }
 
 }  // namespace
