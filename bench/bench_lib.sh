@@ -1,7 +1,26 @@
-# Shared by the side-by-side benchmark scripts (sourced, not run): free
-# ports, medians and ratios, /proc readings, and starting / stopping a
-# server pinned to SERVER_CPU with its readiness polled by PING.
-# The caller sets WORK (a scratch directory), SERVER_CPU and keeps PIDS.
+# Shared by the side-by-side benchmark scripts (sourced, not run): scratch
+# directories, free ports, medians and ratios, /proc readings, and starting /
+# stopping a server pinned to SERVER_CPU with its readiness polled by PING.
+# The caller sets SERVER_CPU and calls bench_scratch first.
+
+# bench_scratch NAME [nvm] -> WORK, a scratch directory (with `nvm` also
+# NVM_DIR, on tmpfs unless the caller set it) and PIDS, the servers started;
+# on exit the servers are stopped and the directories removed.
+bench_scratch() {
+  WORK=$(mktemp -d "/tmp/amber-$1-XXXXXX")
+  SCRATCH_DIRS=("$WORK")
+  if [ "${2:-}" = nvm ]; then
+    NVM_DIR=${NVM_DIR:-$(mktemp -d "/dev/shm/amber-$1-XXXXXX")}
+    SCRATCH_DIRS+=("$NVM_DIR")
+  fi
+  PIDS=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "${SCRATCH_DIRS[@]}"
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

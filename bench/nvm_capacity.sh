@@ -33,19 +33,11 @@ SERVER_CPU=1
 CLIENT_CPU=0
 HERE=$(dirname "$0")
 
-WORK=$(mktemp -d /tmp/amber-capacity-XXXXXX)
-NVM_DIR=${NVM_DIR:-$(mktemp -d /dev/shm/amber-capacity-XXXXXX)}
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK" "$NVM_DIR"
-}
-trap cleanup EXIT
 export PMEM_IS_PMEM_FORCE=1
 
 # shellcheck source=bench/bench_lib.sh
 source "$HERE/bench_lib.sh"
+bench_scratch capacity nvm
 
 info_field() {  # PORT SECTION FIELD
   redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'

@@ -38,19 +38,11 @@ SERVER_CPU=1
 CLIENT_CPU=0
 PROBE="$(dirname "$0")/restart_probe.py"
 
-WORK=$(mktemp -d /tmp/amber-nvmcompare-XXXXXX)
-NVM_DIR=${NVM_DIR:-$(mktemp -d /dev/shm/amber-nvmcompare-XXXXXX)}
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK" "$NVM_DIR"
-}
-trap cleanup EXIT
 export PMEM_IS_PMEM_FORCE=1
 
 # shellcheck source=bench/bench_lib.sh
 source "$(dirname "$0")/bench_lib.sh"
+bench_scratch nvmcompare nvm
 
 config_args() {
   case $1 in

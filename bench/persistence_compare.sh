@@ -40,17 +40,9 @@ VALUE_BYTES=${VALUE_BYTES:-100}
 SERVER_CPU=1
 CLIENT_CPU=0
 
-WORK=$(mktemp -d /tmp/amber-pcompare-XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 # shellcheck source=bench/bench_lib.sh
 source "$(dirname "$0")/bench_lib.sh"
+bench_scratch pcompare
 
 # start_server SIDE DIR [args...] -> PORT, PID, START_MS, READY_MS
 start_server() {

@@ -16,6 +16,17 @@ namespace {
 // sds's growth rule: double below 1 MiB, then grow by 1 MiB.
 constexpr size_t kGreedyLimit = 1024 * 1024;
 
+// Writes into `dst` (room for header, key and value) the entry `stub` with
+// `value` in place of its handle.
+Entry* write_with_value(void* dst, const Entry& stub, std::string_view value) {
+  Entry* e = static_cast<Entry*>(dst);
+  std::memcpy(e, &stub, sizeof(Entry) + stub.key_len);
+  if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
+  e->value_len = static_cast<uint32_t>(value.size());
+  e->offloaded = 0;
+  return e;
+}
+
 }  // namespace
 
 Entry* Db::allocate(std::string_view key, size_t value_capacity) {
@@ -124,11 +135,7 @@ Entry* Db::insert_offloaded(std::string_view key, uint64_t handle, uint32_t valu
 Entry* Db::bring_back(Entry* e) {
   AMBER_ASSERT(tier_ != nullptr);
   std::string_view value = tier_->read(e->offload_handle(), e->value_len);
-  Entry* full = allocate(e->key(), value.size());
-  std::memcpy(full, e, sizeof(Entry));
-  if (!value.empty()) std::memcpy(full->value_data(), value.data(), value.size());
-  full->value_len = static_cast<uint32_t>(value.size());
-  full->offloaded = 0;
+  Entry* full = write_with_value(allocate(e->key(), value.size()), *e, value);
   relink(e, full);
   release(e);
   return full;
@@ -140,11 +147,7 @@ const Entry& Db::readable(const Entry& e, EntryScratch* scratch) const {
   std::string_view value = tier_->read(e.offload_handle(), e.value_len);
   const size_t bytes = sizeof(Entry) + e.key_len + value.size();
   scratch->resize((bytes + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-  Entry* copy = reinterpret_cast<Entry*>(scratch->data());
-  std::memcpy(copy, &e, sizeof(Entry) + e.key_len);
-  if (!value.empty()) std::memcpy(copy->value_data(), value.data(), value.size());
-  copy->value_len = static_cast<uint32_t>(value.size());
-  copy->offloaded = 0;
+  Entry* copy = write_with_value(scratch->data(), e, value);
   copy->next = nullptr;
   return *copy;
 }

@@ -77,14 +77,12 @@ uint64_t CapacityTier::offloaded_keys() const {
 
 // Larger is colder: seconds idle under an LRU policy, the inverse of the
 // access counter under LFU (the `lru` field holds what the policy keeps).
-uint64_t CapacityTier::coldness(const Entry& e) const {
+uint64_t CapacityTier::coldness(const Entry& e, uint32_t now_lru) const {
   if (engine_.options().lfu_policy) return 255 - (e.lru & 255);
-  const uint32_t now = engine_.lru_clock();
-  return now >= e.lru ? now - e.lru : now + (kLruClockMax - e.lru);
+  return now_lru >= e.lru ? now_lru - e.lru : now_lru + (kLruClockMax - e.lru);
 }
 
-CapacityTier::Candidate CapacityTier::pick(int samples, uint64_t applied_seq) {
-  Candidate best;
+int CapacityTier::choose_db() {
   weights_.assign(static_cast<size_t>(engine_.db_count()), 0);
   uint64_t total = 0;
   for (int i = 0; i < engine_.db_count(); ++i) {
@@ -92,11 +90,17 @@ CapacityTier::Candidate CapacityTier::pick(int samples, uint64_t applied_seq) {
     weights_[static_cast<size_t>(i)] = db.resident_size() - db.offloaded_count();
     total += weights_[static_cast<size_t>(i)];
   }
-  if (total == 0) return best;
-  Random& random = engine_.random();
-  uint64_t at = random.uniform(total);
+  if (total == 0) return -1;
+  uint64_t at = engine_.random().uniform(total);
   int db = 0;
   while (at >= weights_[static_cast<size_t>(db)]) at -= weights_[static_cast<size_t>(db++)];
+  return db;
+}
+
+CapacityTier::Candidate CapacityTier::pick(int samples, uint64_t applied_seq, uint32_t now_lru) {
+  Candidate best;
+  const int db = choose_db();
+  if (db < 0) return best;
   // The database's hand sweeps its table (CLOCK): each pick looks at the
   // next `samples` entries that still have their value. Random starting
   // points would not do: the first candidate after a run of offloaded
@@ -116,7 +120,7 @@ CapacityTier::Candidate CapacityTier::pick(int samples, uint64_t applied_seq) {
       if (e->is_offloaded() || e->value_len < kMinOffloadBytes) continue;
       if (++seen > samples) break;
       if (!replayed(e->key(), applied_seq)) continue;
-      const uint64_t cold = coldness(*e);
+      const uint64_t cold = coldness(*e, now_lru);
       if (best.entry == nullptr || cold > best.coldness) best = {db, e, cold};
     }
   }
@@ -147,10 +151,11 @@ CapacityTier::EvictResult CapacityTier::evict(size_t max_offloads, int samples) 
   if (applied < last_db_op_seq_ || applied + 1 < tracked_from_seq_)
     return EvictResult::kNeedsReplay;
   const uint64_t permutation = store_.applied_permutation();
+  const uint32_t now_lru = engine_.lru_clock();  // one clock read per round
   size_t misses = 0;
   for (size_t done = 0; done < max_offloads;) {
     if (!over_bound()) return EvictResult::kWithinBound;
-    Candidate victim = pick(std::max(samples, 1), applied);
+    Candidate victim = pick(std::max(samples, 1), applied, now_lru);
     if (victim.entry == nullptr || !offload(victim, permutation)) {
       // Several empty-handed picks in a row: what is left is not replayed
       // yet (or too small to matter).

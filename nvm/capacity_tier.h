@@ -89,9 +89,13 @@ class CapacityTier final : public ValueTier {
     uint64_t coldness = 0;
   };
   bool replayed(std::string_view key, uint64_t applied_seq) const;
-  uint64_t coldness(const Entry& e) const;
-  // The coldest evictable of `samples` random resident entries.
-  Candidate pick(int samples, uint64_t applied_seq);
+  uint64_t coldness(const Entry& e, uint32_t now_lru) const;
+  // A database at random, weighted by its entries that still have a value;
+  // -1 if there are none.
+  int choose_db();
+  // The coldest evictable of the next `samples` candidates of a database's
+  // hand.
+  Candidate pick(int samples, uint64_t applied_seq, uint32_t now_lru);
   bool offload(const Candidate& victim, uint64_t permutation);
 
   Engine& engine_;

@@ -115,13 +115,7 @@ TEST_P(AofEnableTest, CrashBeforeTheCommitLoadsThePreviousAof) {
   {
     AofManager m(fs_, h_.engine, settings_, nullptr, nullptr);
     ASSERT_TRUE(m.start_enable(0, io).ok());
-    Status error;
-    for (int n = 0; n < 30; ++n) {
-      mutate(n);
-      ASSERT_TRUE(m.flush().ok());
-      ASSERT_EQ(m.step_rewrite(4, &error), AofManager::RewriteState::kRunning);
-      io.run_all();
-    }
+    ASSERT_NO_FATAL_FAILURE(step_running_rewrite(m, io, 30, /*with_writes=*/true));
     // The manager goes away mid-rewrite, as in a crash: no commit.
   }
   io.run_all();
@@ -262,12 +256,7 @@ TEST_P(AofEnableTest, CrashDuringRecoveryLoadsTheSyncedPrefix) {
     m.writer().set_policy(AofFsync::kNo);  // the host exited under always; not the point here
     populate();
     ASSERT_TRUE(m.start_recovery(0, io).ok());
-    Status error;
-    for (int n = 0; n < 10; ++n) {
-      ASSERT_TRUE(m.flush().ok());
-      ASSERT_EQ(m.step_rewrite(4, &error), AofManager::RewriteState::kRunning);
-      io.run_all();
-    }
+    ASSERT_NO_FATAL_FAILURE(step_running_rewrite(m, io, 10, /*with_writes=*/false));
     // Dropped mid-recovery, as in a crash.
   }
   io.run_all();

@@ -67,13 +67,7 @@ TEST_P(AofRewriteTest, CrashBeforeTheSwapLoadsTheSameState) {
     populate();
     ASSERT_TRUE(m.flush().ok());
     ASSERT_TRUE(m.start_rewrite(0, io).ok());
-    Status error;
-    for (int n = 0; n < 30; ++n) {
-      mutate(n);
-      ASSERT_TRUE(m.flush().ok());
-      ASSERT_EQ(m.step_rewrite(4, &error), AofManager::RewriteState::kRunning);
-      io.run_all();
-    }
+    ASSERT_NO_FATAL_FAILURE(step_running_rewrite(m, io, 30, /*with_writes=*/true));
     // The manager goes away mid-rewrite, as in a crash: no swap.
   }
   io.run_all();

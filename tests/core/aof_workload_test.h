@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/io/executor.h"
 #include "core/persist/aof_manager.h"
 #include "tests/core/aof_test_util.h"
 #include "tests/core/engine_harness.h"
@@ -64,6 +65,18 @@ class AofWorkloadTest : public ::testing::TestWithParam<bool> {
       case 4:
         run({"INCR", "counter"});
         break;
+    }
+  }
+  // `steps` rounds of: a write of every kind (if `with_writes`), the group
+  // commit, one small step of a rewrite that must still be running after it,
+  // and the file jobs it queued. Callers wrap it in ASSERT_NO_FATAL_FAILURE.
+  void step_running_rewrite(AofManager& m, QueuedExecutor& io, int steps, bool with_writes) {
+    Status error;
+    for (int n = 0; n < steps; ++n) {
+      if (with_writes) mutate(n);
+      ASSERT_TRUE(m.flush().ok());
+      ASSERT_EQ(m.step_rewrite(4, &error), AofManager::RewriteState::kRunning);
+      io.run_all();
     }
   }
   Status load(EngineHarness& h) {
