@@ -90,6 +90,7 @@ class Db {
   // insert each with its hash (see Dict).
   uint64_t key_hash(std::string_view key) const { return dict_.hash(key); }
   void prefetch(uint64_t key_hash) const { dict_.prefetch(key_hash); }
+  void prefetch_chain(uint64_t key_hash) const { dict_.prefetch_chain(key_hash); }
   Entry* find(std::string_view key, uint64_t key_hash) {
     return resolve(dict_.find(key, key_hash), key);
   }

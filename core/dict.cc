@@ -89,6 +89,14 @@ void Dict::prefetch(uint64_t key_hash) const {
   }
 }
 
+void Dict::prefetch_chain(uint64_t key_hash) const {
+  for (const Table& table : table_) {
+    if (table.empty()) continue;
+    const Entry* head = table[key_hash & (table.size() - 1)];
+    if (head != nullptr) __builtin_prefetch(head);
+  }
+}
+
 void Dict::insert(Entry* e) { insert(e, hash(e->key())); }
 
 void Dict::insert(Entry* e, uint64_t key_hash) {

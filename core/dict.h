@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/bucket_allocator.h"
 #include "core/entry.h"
 
 namespace amber {
@@ -44,6 +45,9 @@ class Dict {
   void insert(Entry* e, uint64_t key_hash);
   // Starts loading the bucket of `key_hash` into the cache.
   void prefetch(uint64_t key_hash) const;
+  // Starts loading the first entry chained in that bucket: the second miss
+  // of a lookup. Call it once the bucket itself has arrived.
+  void prefetch_chain(uint64_t key_hash) const;
   // Unlinks and returns the entry with `key`, or nullptr. Does not free it.
   Entry* remove(std::string_view key);
   // Unlinks every entry and calls `dispose` on each.
@@ -83,7 +87,7 @@ class Dict {
   uint64_t hash(std::string_view key) const;
 
  private:
-  using Table = std::vector<Entry*>;
+  using Table = std::vector<Entry*, BucketAllocator<Entry*>>;
 
   Entry** find_link(std::string_view key, uint64_t key_hash);
   void maybe_expand();

@@ -23,6 +23,9 @@ bool RdbKeyBatch::add(Db& db, size_t db_index, std::string& key, std::string& va
 Status RdbKeyBatch::flush(uint64_t* loaded) {
   const size_t n = size_;
   size_ = 0;
+  // The buckets were prefetched as the keys were read; now that they have
+  // arrived, start on the entries they chain to, then compare and insert.
+  for (size_t i = 0; i < n; ++i) items_[i].db->prefetch_chain(items_[i].key_hash);
   for (size_t i = 0; i < n; ++i) {
     Item& item = items_[i];
     Db& db = *item.db;
