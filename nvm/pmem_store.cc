@@ -79,7 +79,8 @@ PmemStore::PmemStore(Region* region, uint64_t generation, uint64_t slot_count, u
       slot_count_(slot_count),
       heap_begin_(heap_begin),
       heap_end_(heap_end),
-      allocator_(region, heap_begin, heap_end, kHwmOffset, rebuild) {
+      allocator_(region, heap_begin, heap_end, kHwmOffset, rebuild),
+      applied_seq_(region->load_u64(kAppliedSeqOffset)) {
   if (rebuild) start_walk(WalkKind::kRebuild);
 }
 
@@ -166,7 +167,7 @@ uint32_t PmemStore::unit_physical_db(uint32_t db) const {
   return physical_db(unit_permutation_, db);
 }
 
-uint64_t PmemStore::applied_seq() const { return region_->load_u64(kAppliedSeqOffset); }
+uint64_t PmemStore::applied_seq() const { return applied_seq_; }
 
 bool PmemStore::is_live(uint32_t phys_db, uint64_t birth) const {
   return birth >= region_->load_u64(kMarksOffset + phys_db * 8) &&
@@ -253,6 +254,24 @@ Status PmemStore::probe(uint32_t phys_db, std::string_view key, Probe* result) c
   return Status();
 }
 
+void PmemStore::prefetch_slot(uint32_t db, std::string_view key) const {
+  if (db >= kMaxDatabases) return;
+  uint64_t hash = key_hash(generation_, physical_db(permutation(), db), key);
+  __builtin_prefetch(region_->base() + slot_offset(hash & (slot_count_ - 1)));
+}
+
+void PmemStore::prefetch_item(uint32_t db, std::string_view key) const {
+  if (db >= kMaxDatabases) return;
+  uint64_t hash = key_hash(generation_, physical_db(permutation(), db), key);
+  uint64_t value = region_->load_u64(slot_offset(hash & (slot_count_ - 1)));
+  if (value == kEmptySlot || value == kTombstone || (value >> 48) != (hash >> 48)) return;
+  uint64_t offset = value & kOffsetMask;
+  if (offset < heap_begin_ || offset >= heap_end_ - kCacheLineBytes) return;
+  // The header and, for short items, the key and value: what probe() checks.
+  __builtin_prefetch(region_->base() + offset);
+  __builtin_prefetch(region_->base() + offset + kCacheLineBytes);
+}
+
 Status PmemStore::get(uint32_t db, std::string_view key, StoreItemView* item, bool* found) const {
   *found = false;
   if (db >= kMaxDatabases) return Status::invalid_argument("nvm store: db index out of range");
@@ -296,6 +315,7 @@ void PmemStore::end_unit() {
   AMBER_ASSERT(in_unit_);
   region_->store_u64(kAppliedSeqOffset, unit_seq_);
   region_->flush(region_->base() + kAppliedSeqOffset, 8);
+  applied_seq_ = unit_seq_;
   in_unit_ = false;
 }
 

@@ -100,6 +100,13 @@ class PmemStore {
   Status scan(uint64_t cursor, uint64_t max_slots,
               const std::function<void(const StoreItemView&)>& visit, uint64_t* next_cursor) const;
 
+  // Hints for a caller about to upsert or remove `key` (the Replayer, a few
+  // records ahead): start loading its home index slot; later, once that has
+  // arrived, the item the slot points to. The probe of the write then finds
+  // both in the cache. No effect on contents.
+  void prefetch_slot(uint32_t db, std::string_view key) const;
+  void prefetch_item(uint32_t db, std::string_view key) const;
+
   // --- Writes, inside a unit ---
 
   // REQUIRES: seq > applied_seq(), seq < 2^50, no unit open.
@@ -182,6 +189,9 @@ class PmemStore {
   WalkKind walk_kind_ = WalkKind::kNone;
   uint64_t walk_cursor_ = 0;
   bool reclaim_pending_ = false;  // a flush happened during the current walk
+  // The persisted applied seq, kept here too: its line is flushed after
+  // every unit, which may evict it, and the Replayer asks for it per record.
+  uint64_t applied_seq_;
 };
 
 }  // namespace amber::nvm

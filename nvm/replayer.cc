@@ -36,19 +36,51 @@ Status Replayer::apply(uint64_t seq, const std::vector<LogOp>& ops) {
   return Status();
 }
 
+void Replayer::decode_ahead(uint64_t lsn, Decoded* out) {
+  std::string_view payload;
+  log_->read(lsn, &payload, &out->next_lsn);
+  out->status = decode_log_record(payload, &out->seq, &out->ops);
+  if (!out->status.ok()) return;
+  for (const LogOp& op : out->ops) {
+    if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
+      store_->prefetch_slot(op.db, op.key);
+    }
+  }
+}
+
+void Replayer::prefetch_items(const Decoded& record) const {
+  if (!record.status.ok()) return;
+  for (const LogOp& op : record.ops) {
+    if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
+      store_->prefetch_item(op.db, op.key);
+    }
+  }
+}
+
 Status Replayer::step(size_t max_records, size_t* applied_records) {
-  uint64_t lsn = log_->head_lsn();
+  const uint64_t tail = log_->tail_lsn();
+  uint64_t lsn = log_->head_lsn();  // the next record to apply
+  uint64_t read_lsn = lsn;          // the next record to decode
+  size_t first = 0;                 // window_[first] is the record at lsn
+  size_t decoded = 0;               // records in the window
   size_t consumed = 0;
   Status status;
-  while (consumed < max_records && lsn < log_->tail_lsn()) {
-    std::string_view payload;
-    uint64_t next;
-    log_->read(lsn, &payload, &next);
-    uint64_t seq;
-    status = decode_log_record(payload, &seq, &ops_);
-    if (status.ok() && seq > store_->applied_seq()) status = apply(seq, ops_);
+  while (consumed < max_records) {
+    while (decoded < kLookahead && consumed + decoded < max_records && read_lsn < tail) {
+      Decoded& slot = window_[(first + decoded) % kLookahead];
+      decode_ahead(read_lsn, &slot);
+      read_lsn = slot.next_lsn;
+      ++decoded;
+    }
+    if (decoded == 0) break;
+    if (decoded > kItemDistance) prefetch_items(window_[(first + kItemDistance) % kLookahead]);
+    const Decoded& record = window_[first];
+    status = record.status;
+    if (status.ok() && record.seq > store_->applied_seq()) status = apply(record.seq, record.ops);
     if (!status.ok()) break;
-    lsn = next;
+    lsn = record.next_lsn;
+    first = (first + 1) % kLookahead;
+    --decoded;
     ++consumed;
   }
   if (applied_records != nullptr) *applied_records = consumed;
