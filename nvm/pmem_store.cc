@@ -309,19 +309,30 @@ void PmemStore::begin_unit(uint64_t seq) {
       region_->load_u64(kBaseSeqOffset) == seq ? region_->load_u64(kBasePermOffset) : permutation();
 }
 
-// Only flushed: the drain of the next persist (any later write, or sync())
-// makes it durable before anything after the unit can be.
+// Only stored: flushing the line after every unit would also evict the
+// permutation and marks that the next unit reads. Units of upserts and
+// removes may become durable ahead of it (re-applying them is idempotent);
+// a structural op, and sync(), flush it first (flush_applied_seq).
 void PmemStore::end_unit() {
   AMBER_ASSERT(in_unit_);
   region_->store_u64(kAppliedSeqOffset, unit_seq_);
-  region_->flush(region_->base() + kAppliedSeqOffset, 8);
   applied_seq_ = unit_seq_;
+  applied_seq_unflushed_ = true;
   in_unit_ = false;
 }
 
 void PmemStore::abandon_unit() { in_unit_ = false; }
 
-void PmemStore::sync() { region_->drain(); }
+void PmemStore::flush_applied_seq() {
+  if (!applied_seq_unflushed_) return;
+  region_->flush(region_->base() + kAppliedSeqOffset, 8);
+  applied_seq_unflushed_ = false;
+}
+
+void PmemStore::sync() {
+  flush_applied_seq();
+  region_->drain();
+}
 
 // Allocates the block for an item of `item_bytes`. Runs before the index is
 // probed: finishing a rebuild or coalescing may rewrite index slots.
@@ -419,6 +430,9 @@ Status PmemStore::remove(uint32_t db, std::string_view key) {
 }
 
 void PmemStore::flush_db(uint32_t db) {
+  // The previous unit's applied seq must be durable before this op is:
+  // recovery resolves the unit's keys with the permutation as of it.
+  flush_applied_seq();
   uint32_t phys = unit_physical_db(db);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);
@@ -429,6 +443,7 @@ void PmemStore::flush_db(uint32_t db) {
 }
 
 void PmemStore::flush_all() {
+  flush_applied_seq();  // before this op can be durable (see flush_db)
   AMBER_ASSERT(in_unit_);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);
@@ -439,6 +454,7 @@ void PmemStore::flush_all() {
 }
 
 void PmemStore::swap_db(uint32_t a, uint32_t b) {
+  flush_applied_seq();  // before this op can be durable (see flush_db)
   AMBER_ASSERT(in_unit_ && a < kMaxDatabases && b < kMaxDatabases);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);

@@ -7,7 +7,8 @@
 // Writes come in units (begin_unit(seq) ... end_unit()), one per log record
 // the Replayer folds in; end_unit() persists `seq` as the applied sequence
 // number. Every operation is idempotent within its unit, so a unit
-// interrupted by a crash is simply applied again:
+// interrupted by a crash is simply applied again (and the upserts and
+// removes of units after the durable applied seq too):
 //   upsert:     the new item is written out of place and persisted, then the
 //               index slot is swung to it with one 8-byte store (persisted),
 //               then the old item is freed;
@@ -116,9 +117,10 @@ class PmemStore {
   void flush_db(uint32_t db);
   void flush_all();
   void swap_db(uint32_t a, uint32_t b);
-  // Records the unit's sequence number as applied. It is durable after the
-  // next drain: the next write's persist, or sync(). Nothing of a later unit
-  // can become durable before it.
+  // Records the unit's sequence number as applied; durable after sync().
+  // Upserts and removes of later units may become durable before it (a
+  // crash then re-applies them, idempotently); a later FLUSHDB, FLUSHALL or
+  // SWAPDB cannot.
   void end_unit();
   // Closes a unit that failed half-way (a full store): it stays unapplied
   // and is applied again, from its start, by a later begin_unit(seq).
@@ -166,6 +168,7 @@ class PmemStore {
   void write_item(uint64_t offset, uint32_t block, uint32_t phys_db, std::string_view key,
                   std::string_view value, int64_t expire_ms);
   void swing_slot(uint64_t index, uint64_t value);
+  void flush_applied_seq();
   void adjust_count(uint64_t slot_index, uint32_t phys_db, int delta);
   void start_walk(WalkKind kind);
   Status coalesce();
@@ -192,6 +195,7 @@ class PmemStore {
   // The persisted applied seq, kept here too: its line is flushed after
   // every unit, which may evict it, and the Replayer asks for it per record.
   uint64_t applied_seq_;
+  bool applied_seq_unflushed_ = false;
 };
 
 }  // namespace amber::nvm
