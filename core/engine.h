@@ -109,6 +109,13 @@ class Engine {
   // Command table. The host registers its own commands (CLIENT, CONFIG, ...).
   void register_command(CommandSpec spec);
   const CommandSpec* find_command(std::string_view name) const;
+  // The command (and subcommand) for argv. `error` is set when there is
+  // none (spec null) or when its arity does not fit (spec set).
+  struct Resolved {
+    const CommandSpec* spec;
+    std::string error;
+  };
+  Resolved resolve(ArgList argv) const;
   std::vector<const CommandSpec*> all_commands() const;
 
   // --- keyspace, for command handlers ---
@@ -184,13 +191,6 @@ class Engine {
   using CommandMap =
       std::unordered_map<std::string, CommandSpec, CaseInsensitiveHash, CaseInsensitiveEqual>;
 
-  // The command (and subcommand) for argv. `error` is set when there is
-  // none (spec null) or when its arity does not fit (spec set).
-  struct Resolved {
-    const CommandSpec* spec;
-    std::string error;
-  };
-  Resolved resolve(ArgList argv) const;
   void call(Session& session, const CommandSpec& spec, ArgList argv, Reply& reply);
   void queue(Session& session, ArgList argv, Reply& reply);
 

@@ -34,6 +34,13 @@ enum class LogOpKind : uint8_t {
   kSwapDb = 5
 };
 
+// Encoded sizes, for bounds: the record prefix (seq, op_count), an upsert's
+// and a remove's fixed bytes, and the largest structural op.
+inline constexpr size_t kRecordPrefixBytes = 12;
+inline constexpr size_t kUpsertOverheadBytes = 1 + 1 + 8 + 4 + 4;
+inline constexpr size_t kRemoveOverheadBytes = 1 + 1 + 4;
+inline constexpr size_t kStructuralOpBytes = 3;
+
 // One decoded op; views point into the record's bytes.
 struct LogOp {
   LogOpKind kind = LogOpKind::kFlushAll;

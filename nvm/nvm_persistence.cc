@@ -22,17 +22,13 @@
 #include "core/entry.h"
 #include "nvm/emulated_region.h"
 #include "nvm/pmem_region.h"
+#include "nvm/record_bound.h"
 
 namespace amber::nvm {
 namespace {
 
 constexpr size_t kMinLogBytes = 64 * 1024;
 constexpr size_t kMinStoreBytes = 256 * 1024;
-// Record header (seq, op_count) and per-op overheads of the encoding.
-constexpr size_t kRecordPrefixBytes = 12;
-constexpr size_t kUpsertOverheadBytes = 1 + 1 + 8 + 4 + 4;
-constexpr size_t kRemoveOverheadBytes = 1 + 1 + 4;
-constexpr size_t kStructuralOpBytes = 3;
 
 bool file_exists(const std::string& path) {
   struct stat st;
@@ -287,10 +283,32 @@ void NvmPersistence::on_db_replaced(int db, int with) {
   touched_.swap_dbs(db, with);
 }
 
-bool NvmPersistence::fits_in_a_record(std::span<const std::string_view> args) const {
-  size_t bytes = kRecordPrefixBytes;
-  for (std::string_view arg : args) bytes += arg.size() + kUpsertOverheadBytes;
-  return bytes <= log_->max_payload_bytes();
+bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, ArgList argv) {
+  if (engine_ == nullptr || log_ == nullptr) return true;
+  const bool exec = spec.name == "exec" && session.in_multi;
+  if (!exec && !(spec.flags & kCmdWrite)) return true;
+  Engine& engine = *engine_;
+  const bool fault_in = filling();
+  const RecordBound::SizeOf size_of = [&engine, fault_in](int db, std::string_view key) {
+    Db& d = engine.db(db);
+    // Offloaded values keep their length.
+    const Entry* e = d.find_resident(key);
+    if (e == nullptr && fault_in) e = d.find(key);
+    return e != nullptr ? uint64_t{e->value_len} : uint64_t{0};
+  };
+  RecordBound bound(engine.db_count(), &size_of);
+  int db = session.db;
+  if (exec) {
+    std::vector<std::string_view> views;
+    for (const std::vector<std::string>& queued : session.queued) {
+      views.assign(queued.begin(), queued.end());
+      const CommandSpec* queued_spec = engine.resolve(views).spec;
+      if (queued_spec != nullptr) bound.add(*queued_spec, views, &db);
+    }
+  } else {
+    bound.add(spec, argv, &db);
+  }
+  return bound.bytes() <= log_->max_payload_bytes();
 }
 
 void NvmPersistence::propagate(const std::vector<PropagatedOp>& /*unit*/) { log_pending_unit(); }

@@ -25,10 +25,12 @@
 // that made it (group commit); the host must not send any reply of the batch
 // before that, and must stop acknowledging writes once healthy() is false.
 // A full log applies back-pressure (the log is persisted, then replayed into
-// the store until the record fits): a record is never dropped. A unit larger
-// than half the log is split into several records, so after a crash it may
-// be visible in part (documented limit). A single key whose value does not
-// fit in one record cannot be logged: the mode becomes unhealthy.
+// the store until the record fits): a record is never dropped. The host
+// refuses, before it runs, a command or transaction whose record could
+// exceed half the log (nvm/record_bound.h); a unit that still outgrows it
+// (DEBUG POPULATE) is split into several records and may be visible in part
+// after a crash, and a single key whose value does not fit in one record
+// makes the mode unhealthy.
 // Threads: the engine's one thread.
 #pragma once
 
@@ -146,12 +148,14 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // records folded in by this call.
   Status step(size_t replay_records = 0);
 
-  // False when a write command with these arguments could not fit in one
-  // log record (the record would carry at least their bytes): it must be
-  // refused before it runs, since a unit that cannot be logged stops the
-  // server. REQUIRES: recover() succeeded.
-  bool fits_in_a_record(std::span<const std::string_view> args) const;
+  // The largest record the log takes.
   size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
+  // False when the command about to run in `session` (for EXEC: the queued
+  // transaction) could produce a record larger than max_record_bytes()
+  // (nvm/record_bound.h). The host must refuse it before it runs: a unit
+  // that cannot be logged stops the server. A key not filled in yet after a
+  // restart is faulted in to learn its size.
+  bool unit_fits(const Session& session, const CommandSpec& spec, ArgList argv);
 
   // Ok until a write failed to become durable (sticky).
   const Status& health() const { return failed_; }

@@ -35,25 +35,16 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// The spec of a queued command line (a subcommand's own when it has them);
-// null if unknown (it was refused at queue time then).
-const CommandSpec* queued_spec(const Engine& engine, const std::vector<std::string>& argv) {
-  const CommandSpec* spec = argv.empty() ? nullptr : engine.find_command(argv[0]);
-  if (spec == nullptr || spec->subcommands.empty() || argv.size() < 2) return spec;
-  for (const CommandSpec& sub : spec->subcommands) {
-    std::string_view short_name = std::string_view(sub.name).substr(spec->name.size() + 1);
-    if (equals_ignore_case(short_name, argv[1])) return &sub;
-  }
-  return spec;
-}
-
 // What the persistence checks judge: for EXEC the first queued write, if
 // any (is_write_command in Redis's processCommand), else the command.
 const CommandSpec& write_check_spec(const Engine& engine, const Session& session,
                                     const CommandSpec& spec) {
   if (spec.name != "exec" || !session.in_multi) return spec;
+  std::vector<std::string_view> views;
   for (const std::vector<std::string>& argv : session.queued) {
-    const CommandSpec* queued = queued_spec(engine, argv);
+    views.assign(argv.begin(), argv.end());
+    // Queued commands were resolved at queue time; they resolve again.
+    const CommandSpec* queued = engine.resolve(views).spec;
     if (queued != nullptr && (queued->flags & kCmdWrite)) return *queued;
   }
   return spec;
@@ -81,7 +72,7 @@ bool Server::admit(Session& session, const CommandSpec& spec, ArgList argv, std:
   if (rdb_->deny_writes(judged, error)) return false;  // MISCONF (RDB) before the AOF's
   if (aof_->deny_writes(judged, error)) return false;
   if (nvm_->deny_writes(judged, error)) return false;
-  if (nvm_->deny_oversized(spec, argv, error)) return false;
+  if (nvm_->deny_oversized(session, spec, argv, error)) return false;
   if (loading_ && !(spec.flags & kCmdLoading)) {
     *error = kLoading;
     return false;

@@ -183,10 +183,9 @@ bool NvmPersistenceHost::deny_writes(const CommandSpec& spec, std::string* error
   return true;
 }
 
-bool NvmPersistenceHost::deny_oversized(const CommandSpec& spec, ArgList argv,
-                                        std::string* error) const {
-  if (!nvm_ || !(spec.flags & kCmdWrite) || argv.empty()) return false;
-  if (nvm_->fits_in_a_record(argv.subspan(1))) return false;
+bool NvmPersistenceHost::deny_oversized(const Session& session, const CommandSpec& spec,
+                                        ArgList argv, std::string* error) const {
+  if (!nvm_ || argv.empty() || nvm_->unit_fits(session, spec, argv)) return false;
   *error = string_printf(
       "ERR the write does not fit in one NVM log record (at most %llu bytes with nvm-size "
       "%lld): raise nvm-size",

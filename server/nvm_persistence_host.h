@@ -51,7 +51,8 @@ class NvmPersistenceHost {
   // A write whose arguments alone would not fit in one NVM log record gets
   // an error instead of running (a unit that cannot be logged would stop
   // the server).
-  bool deny_oversized(const CommandSpec& spec, ArgList argv, std::string* error) const;
+  bool deny_oversized(const Session& session, const CommandSpec& spec, ArgList argv,
+                      std::string* error) const;
   // The "# NVM" INFO section.
   std::string info_section() const;
 

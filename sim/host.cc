@@ -40,8 +40,9 @@ Host::~Host() {
   engine_.set_gate(nullptr);
 }
 
-bool Host::admit(Session&, const CommandSpec& spec, ArgList, std::string* error) {
-  if (persistence_->deny_writes(spec, error)) {
+bool Host::admit(Session& session, const CommandSpec& spec, ArgList argv, std::string* error) {
+  if (persistence_->deny_writes(spec, error) ||
+      persistence_->deny_unit(session, spec, argv, error)) {
     denied_ = true;
     return false;
   }

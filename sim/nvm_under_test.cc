@@ -42,6 +42,8 @@ class NvmUnderTest final : public PersistenceUnderTest {
   bool before_replies() override;
   void cron() override;
   bool deny_writes(const CommandSpec& spec, std::string* error) const override;
+  bool deny_unit(const Session& session, const CommandSpec& spec, ArgList argv,
+                 std::string* error) override;
   void background_save() override {}  // no RDB/AOF in NVM mode
   uint64_t heals() const override { return 0; }
   Status finish_load() override { return nvm_ ? nvm_->finish_fill() : Status(); }
@@ -116,6 +118,13 @@ bool NvmUnderTest::deny_writes(const CommandSpec& spec, std::string* error) cons
   if (!nvm_ || nvm_->healthy()) return false;
   if (!(spec.flags & kCmdWrite) && spec.name != "ping") return false;
   *error = "MISCONF Errors writing to NVM: " + nvm_->health().message();
+  return true;
+}
+
+bool NvmUnderTest::deny_unit(const Session& session, const CommandSpec& spec, ArgList argv,
+                             std::string* error) {
+  if (!nvm_ || nvm_->unit_fits(session, spec, argv)) return false;
+  *error = "ERR the write does not fit in one NVM log record";
   return true;
 }
 

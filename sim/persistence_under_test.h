@@ -88,6 +88,12 @@ class PersistenceUnderTest {
   virtual bool before_replies() = 0;
   virtual void cron() = 0;
   virtual bool deny_writes(const CommandSpec& spec, std::string* error) const = 0;
+  // Refuses, before it runs, a command or transaction the mode could not
+  // log (NVM: a record larger than the log takes).
+  virtual bool deny_unit(const Session& /*session*/, const CommandSpec& /*spec*/, ArgList /*argv*/,
+                         std::string* /*error*/) {
+    return false;
+  }
   virtual void background_save() = 0;
   // Times the mode brought everything in memory back to disk after a
   // failure (a recovery rewrite, a completed rewrite).

@@ -69,28 +69,43 @@ class KillNvm(aof.KillAof):
             self.server.start()
         self.assertIn("appendonly", str(raised.exception))
 
-    def test_a_write_that_cannot_be_logged_is_refused_or_never_acknowledged(self):
+    def test_a_write_whose_record_would_not_fit_is_refused_before_it_runs(self):
         # nvm-size 1mb: a 256 KiB log whose largest record is 128 KiB.
         self.server.extra_args = ["--nvm-enabled", "yes", "--nvm-backend", "emulated",
                                   "--nvm-size", "1mb"]
         self.server.start()
         r = self.client()
         r.set("kept", "v")
-        # Too big on its face: refused before it runs, the server carries on.
+        # Too big on its face.
         with self.assertRaises(redis.ResponseError) as refused:
             r.set("huge", b"x" * 200000)
         self.assertIn("does not fit in one NVM log record", str(refused.exception))
         self.assertIsNone(r.get("huge"))
-        # Grown past a record by APPEND: it cannot be logged, so the server
-        # exits before the reply (as under appendfsync always).
+        # Small commands whose record would carry a grown or copied value.
         r.set("grown", b"y" * 100000)
-        with self.assertRaises(redis.ConnectionError):
-            r.append("grown", b"z" * 100000)
-        self.assertEqual(self.server.proc.wait(10), 1)
-        self.assertIn("Can't recover from an NVM log error", self.server.log())
-        self.server.start()
-        self.assertEqual(self.client().get("kept"), b"v")
-        self.assertEqual(self.client().get("grown"), b"y" * 100000)
+        for command in (("append", "grown", b"z" * 100000),
+                        ("setrange", "grown", 150000, b"z"),
+                        ("copy", "grown", "twin")):
+            with self.assertRaises(redis.ResponseError) as refused:
+                r.execute_command(*command)
+            self.assertIn("does not fit in one NVM log record", str(refused.exception))
+        # A transaction is judged whole at EXEC: nothing of it runs.
+        pipe = r.pipeline(transaction=True)
+        pipe.set("first", "1")
+        pipe.append("grown", b"z" * 20000)
+        pipe.append("grown", b"z" * 20000)
+        with self.assertRaises(redis.exceptions.ExecAbortError) as refused:  # -EXECABORT
+            pipe.execute()
+        self.assertIn("does not fit in one NVM log record", str(refused.exception))
+        self.assertIsNone(r.get("first"))
+        # What fits still runs, and everything acknowledged survives a kill.
+        self.assertEqual(r.append("grown", b"z" * 10000), 110000)
+        self.kill()
+        self.restart()
+        r = self.client()
+        self.assertEqual(r.get("kept"), b"v")
+        self.assertEqual(r.get("grown"), b"y" * 100000 + b"z" * 10000)
+        self.assertIsNone(r.get("twin"))
 
 
 class KillNvmCapacityTier(KillNvm):
