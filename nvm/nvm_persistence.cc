@@ -283,6 +283,15 @@ void NvmPersistence::on_db_replaced(int db, int with) {
   touched_.swap_dbs(db, with);
 }
 
+Status NvmPersistence::reload_unlogged(const std::function<Status()>& reload) {
+  AMBER_ASSERT(engine_ != nullptr);
+  AMBER_RETURN_IF_ERROR(finish_fill());
+  engine_->set_keyspace_observer(nullptr);
+  Status status = reload();
+  engine_->set_keyspace_observer(this);
+  return status;
+}
+
 bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, ArgList argv) {
   if (engine_ == nullptr || log_ == nullptr) return true;
   const bool exec = spec.name == "exec" && session.in_multi;

@@ -125,6 +125,12 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Moves every key not yet in DRAM in now (Db does this by itself before
   // any whole-keyspace operation).
   Status finish_fill();
+  // Runs `reload` — DEBUG RELOAD: save the dataset, empty the keyspace and
+  // load the file back — with the keyspace's changes unobserved: the log
+  // and store already hold that dataset, and logging the emptying would
+  // lose it at the next crash. The fill is completed first, so that nothing
+  // of the store lands on top of the reloaded keys.
+  Status reload_unlogged(const std::function<Status()>& reload);
   // True from recover() until the whole keyspace is in DRAM.
   bool filling() const { return fill_ != nullptr && !fill_->done(); }
   // Stops listening to the engine (and drops a fill in progress: the keys

@@ -39,6 +39,11 @@ class NvmPersistenceHost {
   void cron();
 
   bool enabled() const { return nvm_ != nullptr; }
+  // DEBUG RELOAD's emptying and loading, kept out of the NVM log (see
+  // NvmPersistence::reload_unlogged); just runs `reload` without NVM.
+  Status reload_unlogged(const std::function<Status()>& reload) {
+    return nvm_ ? nvm_->reload_unlogged(reload) : reload();
+  }
   // True while there is background work to do now (the keyspace still
   // moving into DRAM after a restart, log records to fold into the store
   // because the loop is idle or the lag is too large): the event loop

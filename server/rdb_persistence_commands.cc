@@ -13,6 +13,7 @@
 #include "core/persist/snapshot.h"
 #include "server/background_executor.h"
 #include "server/config.h"
+#include "server/nvm_persistence_host.h"
 #include "server/rdb_persistence.h"
 #include "server/server.h"
 
@@ -182,16 +183,33 @@ std::vector<DebugSubcommand> RdbPersistence::debug_subcommands() {
         return;
       }
     }
+    NvmPersistenceHost& nvm = server_.nvm();
+    if (nvm.enabled() && (!save || merge || !flush)) {
+      // The NVM log and store keep the dataset as it was: reloading other
+      // data would leave them disagreeing with memory.
+      ctx.reply.error(
+          "ERR DEBUG RELOAD with NOSAVE, MERGE or NOFLUSH is not supported with nvm-enabled yes");
+      return;
+    }
     if (save && (snapshot_ != nullptr || !save_now().ok())) {
       ctx.reply.error("ERR");
       return;
     }
     Engine& engine = ctx.engine;
-    for (int i = 0; flush && i < engine.db_count(); ++i) {
-      engine.signal_db_replaced(i, -1);
-      engine.db(i).clear();
+    bool load_failed = false;
+    Status status = nvm.reload_unlogged([&] {
+      for (int i = 0; flush && i < engine.db_count(); ++i) {
+        engine.signal_db_replaced(i, -1);
+        engine.db(i).clear();
+      }
+      load_failed = !load_file(merge || !flush).ok();
+      return Status();
+    });
+    if (!status.ok()) {
+      ctx.reply.error("ERR DEBUG RELOAD: " + status.message());
+      return;
     }
-    if (!load_file(merge || !flush).ok()) {
+    if (load_failed) {
       ctx.reply.error("ERR Error trying to load the RDB dump");
       return;
     }

@@ -108,6 +108,34 @@ class KillNvm(aof.KillAof):
         self.assertIsNone(r.get("twin"))
 
 
+    def test_debug_reload_keeps_the_dataset_durable(self):
+        self.server.extra_args += ["--enable-debug-command", "yes"]
+        self.server.start()
+        r = self.client()
+        expected = {b"k:%d" % i: b"v" * (i % 700) for i in range(3000)}
+        pipe = r.pipeline(transaction=False)
+        for key, value in expected.items():
+            pipe.set(key, value)
+        pipe.execute()
+        self.client(1).set("other-db", "x")
+        self.assertTrue(r.execute_command("DEBUG", "RELOAD"))
+        self.assertEqual(r.dbsize(), len(expected))
+        # The log and store keep what they hold: other data is refused.
+        for option in ("NOSAVE", "MERGE", "NOFLUSH"):
+            with self.assertRaises(redis.ResponseError) as refused:
+                r.execute_command("DEBUG", "RELOAD", option)
+            self.assertIn("nvm-enabled", str(refused.exception))
+        r.set("after", "1")
+        self.kill()  # nothing of the reload may have reached the log as a flush
+        self.restart()
+        r = self.client()
+        self.assertEqual(r.dbsize(), len(expected) + 1)
+        self.assertEqual(r.get("after"), b"1")
+        self.assertEqual(self.client(1).get("other-db"), b"x")
+        for key in list(expected)[::97]:
+            self.assertEqual(r.get(key), expected[key])
+
+
 class KillNvmCapacityTier(KillNvm):
     """The same kill cycles with nvm-dram-max-memory far below the data: most
     values live only in the store when the kill comes, and the restart fills
