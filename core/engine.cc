@@ -183,8 +183,10 @@ void Engine::call(Session& session, const CommandSpec& spec, ArgList argv, Reply
     uint64_t dirty_before = stats_.dirty;
     Propagator::Frame saved = propagation_.enter();
     spec.handler(ctx);
-    // EXEC's own op is never written: its commands are, as one unit.
-    propagation_.leave(std::move(saved), session.db, argv, stats_.dirty != dirty_before,
+    // EXEC's own op is never written: its commands are, as one unit. Only
+    // a rise of `dirty` is a change (Redis's call() clamps at 0): SAVE and
+    // DEBUG LOADAOF reset it and must not be written.
+    propagation_.leave(std::move(saved), session.db, argv, stats_.dirty > dirty_before,
                        spec.name != "exec");
   } else {
     spec.handler(ctx);

@@ -429,6 +429,56 @@ void AofPersistence::register_commands() {
   server_.engine().register_command(std::move(spec));
 }
 
+std::vector<DebugSubcommand> AofPersistence::debug_subcommands() {
+  DebugSubcommand loadaof;
+  loadaof.name = "loadaof";
+  loadaof.help = {"LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory."};
+  loadaof.handler = [this](CommandContext& ctx) { debug_loadaof(ctx); };
+  return {std::move(loadaof)};
+}
+
+// Redis's DEBUG LOADAOF: write out what is buffered, empty the keyspace and
+// load the AOF's files as a restart would. Redis exits when the AOF is off
+// (there is nothing to load) and so would leave every client without a
+// server; amber answers an error instead. A running rewrite is stopped
+// first: the manifest on disk names every file the load needs.
+void AofPersistence::debug_loadaof(CommandContext& ctx) {
+  if (!enabled()) {
+    ctx.reply.error("ERR DEBUG LOADAOF needs appendonly yes (and its first rewrite done)");
+    return;
+  }
+  if (rewrite_in_progress()) {
+    manager_->abort_rewrite();
+    log("Background append only file rewriting stopped by DEBUG LOADAOF");
+  }
+  rewrite_scheduled_ = rewrite_requested_ = false;
+  rewrite_start_ms_ = -1;
+  Status s = manager_->stop();
+  if (!s.ok()) {
+    ctx.reply.error("ERR Error flushing the AOF: " + s.message());
+    return;
+  }
+  Engine& engine = ctx.engine;
+  for (int i = 0; i < engine.db_count(); ++i) {
+    engine.signal_db_replaced(i, -1);
+    engine.db(i).clear();
+  }
+  manager_.reset();
+  AofLoadResult loaded;
+  s = manager().start(server_.now_s(), &loaded);
+  if (!s.ok()) {
+    // As redis-server: the keyspace is gone and the files did not load;
+    // they stay on disk as they are for the operator to look at.
+    server_.logger().log(LogLevel::kWarning,
+                         "DEBUG LOADAOF failed: " + s.message() + ". Exiting...");
+    std::_Exit(1);
+  }
+  engine.stats().dirty = 0;  // the loaded writes are not changes to save
+  rewrite_base_size_ = manager_->current_size();
+  log("Append Only File loaded by DEBUG LOADAOF");
+  ctx.reply.ok();
+}
+
 // Redis's bgrewriteaofCommand. "started" is answered at once; the switch
 // to the new incr file happens before the next poll, between commands,
 // and before this reply is written.

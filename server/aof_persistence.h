@@ -37,12 +37,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/assert.h"
 #include "core/command.h"
 #include "core/io/posix_file_system.h"
 #include "core/persist/aof_manager.h"
 #include "server/background_executor.h"
+#include "server/debug_command.h"
 
 namespace amber {
 
@@ -79,6 +81,8 @@ class AofPersistence {
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
   // INFO persistence's aof_* fields.
   std::string info_fields() const;
+  // DEBUG LOADAOF.
+  std::vector<DebugSubcommand> debug_subcommands();
 
   // Replaces the POSIX file system (tests inject failures). REQUIRES: the
   // AOF was never started (no AofManager yet); `fs` outlives this.
@@ -107,6 +111,7 @@ class AofPersistence {
     return manager_ != nullptr && (manager_->enabling() || manager_->recovering());
   }
   void register_commands();
+  void debug_loadaof(CommandContext& ctx);
 
   Server& server_;
   PosixFileSystem posix_fs_;

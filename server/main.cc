@@ -52,6 +52,9 @@ void register_introspection_commands(amber::Server& server, amber::Config& confi
   };
   debug.rdb_compression = [&config] { return config.get_bool("rdbcompression"); };
   debug.extra = server.rdb().debug_subcommands();
+  for (amber::DebugSubcommand& sub : server.aof().debug_subcommands()) {
+    debug.extra.push_back(std::move(sub));
+  }
   amber::register_debug_command(engine, std::move(debug));
   amber::MemoryHooks memory;
   memory.connected_clients = [&server] { return static_cast<uint64_t>(server.clients().size()); };

@@ -194,6 +194,45 @@ class AofEnable(unittest.TestCase):
         self.assertEqual(self.server.proc.wait(10), 0)
         self.assertIn("Writing initial AOF. Exit anyway.", self.server.log())
 
+    def test_debug_loadaof_reloads_what_the_aof_holds(self):
+        r = self.client()
+        with self.assertRaises(redis.ResponseError) as refused:
+            r.execute_command("DEBUG", "LOADAOF")
+        self.assertIn("appendonly yes", str(refused.exception))
+        r.execute_command("DEBUG", "POPULATE", 20000)
+        r.config_set("appendonly", "yes")
+        wait_until(lambda: info(r)["aof_rewrite_in_progress"] == 0, "the first rewrite")
+        r.set("incr-only", "1")  # in the incr file, not the base
+        r.expire("key:5", 1000)
+        self.client().select(1)
+        r1 = redis.Redis(host="127.0.0.1", port=self.server.port, db=1, socket_timeout=30)
+        r1.set("db1", "x")
+        r.save()  # resets the change count; neither it nor LOADAOF is logged
+        digest = r.execute_command("DEBUG", "DIGEST")
+        self.assertTrue(r.execute_command("DEBUG", "LOADAOF"))
+        self.assertEqual(r.execute_command("DEBUG", "DIGEST"), digest)
+        self.assertEqual(r.get("incr-only"), b"1")
+        self.assertGreater(r.ttl("key:5"), 900)
+        self.assertEqual(r1.get("db1"), b"x")
+        self.assertEqual(info(r)["rdb_changes_since_last_save"], 0)
+        self.assertIn("Append Only File loaded by DEBUG LOADAOF", self.server.log())
+        # Still appending: a write after the reload survives a kill.
+        r.set("after", "2")
+        aof_dir = os.path.join(self.server.dir, "appendonlydir")
+        incr = b"".join(open(os.path.join(aof_dir, name), "rb").read()
+                        for name in os.listdir(aof_dir) if name.endswith(".incr.aof"))
+        self.assertIn(b"after", incr)
+        self.assertNotIn(b"save", incr.lower())
+        self.assertNotIn(b"loadaof", incr.lower())
+        self.server.proc.send_signal(signal.SIGKILL)
+        self.server.proc.wait()
+        self.server.port = free_port()
+        self.server.extra_args += ["--appendonly", "yes"]
+        self.server.start()
+        r = self.client()
+        self.assertEqual(r.get("after"), b"2")
+        self.assertEqual(r.dbsize(), 20002)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
