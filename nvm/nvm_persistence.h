@@ -147,6 +147,8 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // The last enforce_dram_bound() stopped at its budget with the keyspace
   // still over the bound: the host should call again without waiting.
   bool offloads_pending() const { return offloads_pending_; }
+  // maxmemory-samples: the victims the capacity tier compares per offload.
+  void set_eviction_samples(int samples) { options_.eviction_samples = samples; }
   void set_max_dram_bytes(uint64_t bytes);
   // Bounded background work: replays durable records into the store and
   // advances the store's rebuild / reclaim walk.

@@ -69,6 +69,12 @@ bool NvmPersistenceHost::start(std::string* error) {
                     static_cast<unsigned long long>(nvm_->stats().tail_records),
                     static_cast<long long>(nvm_->stats().last_recovery_ms)));
   was_filling_ = nvm_->filling();
+  server_.config().on_change("maxmemory-samples", [this](std::string*) {
+    if (nvm_) {
+      nvm_->set_eviction_samples(static_cast<int>(server_.config().get_int("maxmemory-samples")));
+    }
+    return true;
+  });
   server_.config().on_change("nvm-dram-max-memory", [this](std::string*) {
     if (nvm_) {
       nvm_->set_max_dram_bytes(
