@@ -95,6 +95,12 @@ void NvmPersistenceHost::before_sleep() {
                                                  nvm_->health().to_string() + "). Exiting...");
     std::_Exit(1);
   }
+}
+
+// Folding the log into the store never decides a reply (the records are
+// durable already), so it runs after the replies are on their way.
+void NvmPersistenceHost::after_replies() {
+  if (!nvm_) return;
   const uint64_t records = nvm_->records_appended();
   const uint64_t new_records = records - records_at_last_sleep_;
   records_at_last_sleep_ = records;

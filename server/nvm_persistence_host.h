@@ -6,8 +6,11 @@
 //                            keyspace fills in lazily; instead of the RDB);
 //                            refuse to start on error
 //   loop ─> before_sleep()   group commit before any reply of the batch
-//                            leaves; a bounded replay step when the loop
-//                            is idle or the replay lag is large
+//                            leaves
+//        ─> after_replies()  once the batch's replies are written: a bounded
+//                            replay step when the loop is idle or the
+//                            replay lag is large, then offloads (the
+//                            clients read their replies meanwhile)
 //        ─> cron()           a bounded replay / store walk step
 //   gate ─> deny_writes()    -MISCONF once NVM writes stopped being durable
 //   INFO nvm: info_section().
@@ -36,6 +39,7 @@ class NvmPersistenceHost {
   // not start.
   bool start(std::string* error);
   void before_sleep();
+  void after_replies();
   void cron();
 
   bool enabled() const { return nvm_ != nullptr; }

@@ -193,6 +193,7 @@ void Server::before_sleep() {
   nvm_->before_sleep();  // NVM group commit, for the same reason
   rdb_->before_sleep();
   handle_pending_writes();
+  nvm_->after_replies();
   free_closed_clients();
 }
 
