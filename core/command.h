@@ -58,6 +58,18 @@ struct CommandSpec {
   mutable uint64_t failed_calls = 0;
 };
 
+// Calls fn(i) for each argument position i < argc that holds a key by the
+// command's legacy range (first_key, last_key, key_step), as COMMAND INFO
+// reports it.
+template <typename Fn>
+void for_each_key_position(const CommandSpec& spec, size_t argc, Fn&& fn) {
+  if (spec.first_key <= 0) return;
+  const int count = static_cast<int>(argc);
+  const int last = spec.last_key < 0 ? count + spec.last_key : spec.last_key;
+  const int step = spec.key_step > 1 ? spec.key_step : 1;
+  for (int i = spec.first_key; i <= last && i < count; i += step) fn(static_cast<size_t>(i));
+}
+
 struct CommandContext {
   Engine& engine;
   Session& session;

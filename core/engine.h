@@ -148,6 +148,15 @@ class Engine {
   // A whole database was emptied or replaced (FLUSHDB/FLUSHALL: with = -1;
   // SWAPDB: with = the other db).
   void signal_db_replaced(int db, int with);
+  // Empties database `db` (FLUSHDB, and FLUSHALL / DEBUG RELOAD / DEBUG
+  // LOADAOF for each), telling watchers and the keyspace observer first;
+  // returns how many keys it held.
+  uint64_t empty_db(int db);
+  // Calls fn(spec, argv) for each command queued in `session`'s MULTI, in
+  // order, until fn returns false. Queued commands were resolved when they
+  // were queued; an unknown one (refused then) is skipped.
+  void for_each_queued(const Session& session,
+                       const std::function<bool(const CommandSpec&, ArgList)>& fn) const;
   void add_dirty(uint64_t n) { stats_.dirty += n; }
 
   // Counts an error reply in INFO's errorstats (call() does this for

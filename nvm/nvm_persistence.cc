@@ -308,12 +308,10 @@ bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, 
   RecordBound bound(engine.db_count(), &size_of);
   int db = session.db;
   if (exec) {
-    std::vector<std::string_view> views;
-    for (const std::vector<std::string>& queued : session.queued) {
-      views.assign(queued.begin(), queued.end());
-      const CommandSpec* queued_spec = engine.resolve(views).spec;
-      if (queued_spec != nullptr) bound.add(*queued_spec, views, &db);
-    }
+    engine.for_each_queued(session, [&](const CommandSpec& queued, ArgList queued_argv) {
+      bound.add(queued, queued_argv, &db);
+      return true;
+    });
   } else {
     bound.add(spec, argv, &db);
   }

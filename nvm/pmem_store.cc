@@ -257,13 +257,13 @@ Status PmemStore::probe(uint32_t phys_db, std::string_view key, Probe* result) c
 void PmemStore::prefetch_slot(uint32_t db, std::string_view key) const {
   if (db >= kMaxDatabases) return;
   uint64_t hash = key_hash(generation_, physical_db(permutation(), db), key);
-  __builtin_prefetch(region_->base() + slot_offset(hash & (slot_count_ - 1)));
+  __builtin_prefetch(region_->base() + home_slot_offset(hash));
 }
 
 void PmemStore::prefetch_item(uint32_t db, std::string_view key) const {
   if (db >= kMaxDatabases) return;
   uint64_t hash = key_hash(generation_, physical_db(permutation(), db), key);
-  uint64_t value = region_->load_u64(slot_offset(hash & (slot_count_ - 1)));
+  uint64_t value = region_->load_u64(home_slot_offset(hash));
   if (value == kEmptySlot || value == kTombstone || (value >> 48) != (hash >> 48)) return;
   uint64_t offset = value & kOffsetMask;
   if (offset < heap_begin_ || offset >= heap_end_ - kCacheLineBytes) return;

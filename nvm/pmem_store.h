@@ -160,6 +160,8 @@ class PmemStore {
   uint32_t unit_physical_db(uint32_t db) const;
   uint64_t stamp() const { return (unit_seq_ << 12) | structural_ops_; }
   uint64_t slot_offset(uint64_t index) const { return kIndexOffset + index * 8; }
+  // Where a key of hash `hash` starts its probe.
+  uint64_t home_slot_offset(uint64_t hash) const { return slot_offset(hash & (slot_count_ - 1)); }
   Status item_at(uint64_t slot_value, StoreItemView* view, uint32_t* phys_db,
                  uint64_t* birth) const;
   bool is_live(uint32_t phys_db, uint64_t birth) const;

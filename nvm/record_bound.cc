@@ -58,6 +58,12 @@ void RecordBound::at_least(int db, std::string_view key, uint64_t bytes) {
   size = std::max(size, bytes);
 }
 
+void RecordBound::assign(int db, std::string_view key, uint64_t bytes) {
+  Tracked& t = track(db, key);
+  t.size = bytes;
+  t.known = true;
+}
+
 void RecordBound::add(const CommandSpec& spec, ArgList argv, int* db) {
   if (is(spec, "select")) {
     if (argv.size() == 2) parse_db(argv[1], db_count_, db);
@@ -95,16 +101,10 @@ void RecordBound::add_to_keys(const CommandSpec& spec, ArgList argv, int db) {
       conditional |= equals_ignore_case(argv[i], "nx") || equals_ignore_case(argv[i], "xx");
     }
     if (conditional) return at_least(db, argv[1], argv[2].size());
-    Tracked& t = track(db, argv[1]);
-    t.size = argv[2].size();
-    t.known = true;
-    return;
+    return assign(db, argv[1], argv[2].size());
   }
   if (is(spec, "setex") || is(spec, "psetex")) {
-    if (argc != 4) return;
-    Tracked& t = track(db, argv[1]);
-    t.size = argv[3].size();
-    t.known = true;
+    if (argc == 4) assign(db, argv[1], argv[3].size());
     return;
   }
   if (is(spec, "setnx")) {
@@ -147,23 +147,14 @@ void RecordBound::add_to_keys(const CommandSpec& spec, ArgList argv, int db) {
   }
   if (is(spec, "del") || is(spec, "unlink") || is(spec, "getdel")) {
     // Removed: the record says so in a few bytes, whatever the value was.
-    for (size_t i = 1; i < argc; ++i) {
-      Tracked& t = track(db, argv[i]);
-      t.size = 0;
-      t.known = true;
-    }
+    for (size_t i = 1; i < argc; ++i) assign(db, argv[i], 0);
     return;
   }
   // Any other write keeps its keys' values (EXPIRE, PERSIST, GETEX, ...)
   // or, for a command these rules do not know yet, grows each key by at
   // most all of its arguments.
-  if (spec.first_key <= 0) return;
   const uint64_t growth = arg_bytes(argv.subspan(1));
-  const int last = spec.last_key < 0 ? static_cast<int>(argc) + spec.last_key : spec.last_key;
-  for (int i = spec.first_key; i <= last && i < static_cast<int>(argc);
-       i += std::max(1, spec.key_step)) {
-    current(db, argv[static_cast<size_t>(i)]) += growth;
-  }
+  for_each_key_position(spec, argc, [&](size_t i) { current(db, argv[i]) += growth; });
 }
 
 uint64_t RecordBound::bytes() const {

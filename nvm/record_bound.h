@@ -53,6 +53,8 @@ class RecordBound {
   // The key's bound, looked up if the unit has not set it yet.
   uint64_t& current(int db, std::string_view key);
   void at_least(int db, std::string_view key, uint64_t bytes);
+  // The key ends the command holding exactly `bytes` (0: removed).
+  void assign(int db, std::string_view key, uint64_t bytes);
   void add_to_keys(const CommandSpec& spec, ArgList argv, int db);
 
   const SizeOf* size_of_;

@@ -40,19 +40,17 @@ void Replayer::decode_ahead(uint64_t lsn, Decoded* out) {
   std::string_view payload;
   log_->read(lsn, &payload, &out->next_lsn);
   out->status = decode_log_record(payload, &out->seq, &out->ops);
-  if (!out->status.ok()) return;
-  for (const LogOp& op : out->ops) {
-    if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
-      store_->prefetch_slot(op.db, op.key);
-    }
-  }
+  prefetch(*out, /*items=*/false);
 }
 
-void Replayer::prefetch_items(const Decoded& record) const {
+void Replayer::prefetch(const Decoded& record, bool items) const {
   if (!record.status.ok()) return;
   for (const LogOp& op : record.ops) {
-    if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
+    if (op.kind != LogOpKind::kUpsert && op.kind != LogOpKind::kRemove) continue;
+    if (items) {
       store_->prefetch_item(op.db, op.key);
+    } else {
+      store_->prefetch_slot(op.db, op.key);
     }
   }
 }
@@ -73,7 +71,7 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
       ++decoded;
     }
     if (decoded == 0) break;
-    if (decoded > kItemDistance) prefetch_items(window_[(first + kItemDistance) % kLookahead]);
+    if (decoded > kItemDistance) prefetch(window_[(first + kItemDistance) % kLookahead], true);
     const Decoded& record = window_[first];
     status = record.status;
     if (status.ok() && record.seq > store_->applied_seq()) status = apply(record.seq, record.ops);

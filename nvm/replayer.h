@@ -59,7 +59,9 @@ class Replayer {
   Status apply(uint64_t seq, const std::vector<LogOp>& ops);
   // Decodes the record at `lsn` into `out` and prefetches its keys' slots.
   void decode_ahead(uint64_t lsn, Decoded* out);
-  void prefetch_items(const Decoded& record) const;
+  // Prefetches the index slots (or, once those arrived, the items) of the
+  // keys `record` writes.
+  void prefetch(const Decoded& record, bool items) const;
 
   PmemLog* log_;
   PmemStore* store_;

@@ -459,10 +459,7 @@ void AofPersistence::debug_loadaof(CommandContext& ctx) {
     return;
   }
   Engine& engine = ctx.engine;
-  for (int i = 0; i < engine.db_count(); ++i) {
-    engine.signal_db_replaced(i, -1);
-    engine.db(i).clear();
-  }
+  for (int i = 0; i < engine.db_count(); ++i) engine.empty_db(i);
   manager_.reset();
   AofLoadResult loaded;
   s = manager().start(server_.now_s(), &loaded);

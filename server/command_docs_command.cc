@@ -153,12 +153,9 @@ bool arity_ok(int arity, size_t argc) {
 
 // Keys of an amber command that Redis does not document: its legacy range.
 int keys_from_range(const CommandSpec& spec, ArgList args, std::vector<KeyRef>* keys) {
-  if (spec.first_key <= 0) return 0;
-  int argc = static_cast<int>(args.size());
-  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  for (int i = spec.first_key; i <= last && i < argc; i += std::max(1, spec.key_step)) {
-    keys->push_back({i, 0});
-  }
+  for_each_key_position(spec, args.size(), [&](size_t i) {
+    keys->push_back({static_cast<int>(i), 0});
+  });
   return static_cast<int>(keys->size());
 }
 

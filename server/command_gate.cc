@@ -40,14 +40,12 @@ bool same_secret(std::string_view a, std::string_view b) {
 const CommandSpec& write_check_spec(const Engine& engine, const Session& session,
                                     const CommandSpec& spec) {
   if (spec.name != "exec" || !session.in_multi) return spec;
-  std::vector<std::string_view> views;
-  for (const std::vector<std::string>& argv : session.queued) {
-    views.assign(argv.begin(), argv.end());
-    // Queued commands were resolved at queue time; they resolve again.
-    const CommandSpec* queued = engine.resolve(views).spec;
-    if (queued != nullptr && (queued->flags & kCmdWrite)) return *queued;
-  }
-  return spec;
+  const CommandSpec* write = nullptr;
+  engine.for_each_queued(session, [&](const CommandSpec& queued, ArgList) {
+    if (queued.flags & kCmdWrite) write = &queued;
+    return write == nullptr;
+  });
+  return write != nullptr ? *write : spec;
 }
 
 }  // namespace

@@ -57,9 +57,9 @@ class NvmPersistenceHost {
   // should wake within a millisecond to notice when it is idle.
   bool replay_pending() const;
   bool deny_writes(const CommandSpec& spec, std::string* error) const;
-  // A write whose arguments alone would not fit in one NVM log record gets
-  // an error instead of running (a unit that cannot be logged would stop
-  // the server).
+  // A command or transaction whose record could exceed the largest NVM log
+  // record (NvmPersistence::unit_fits) gets an error instead of running (a
+  // unit that cannot be logged would stop the server).
   bool deny_oversized(const Session& session, const CommandSpec& spec, ArgList argv,
                       std::string* error) const;
   // The "# NVM" INFO section.
@@ -82,7 +82,7 @@ class NvmPersistenceHost {
   int64_t last_command_us_ = 0;
   uint64_t records_at_last_sleep_ = 0;
   uint64_t replay_lag_config_bytes_ = 0;  // nvm-replay-lag, kept current by on_change
-  bool idle_ = false;                     // the last before_sleep found the loop idle
+  bool idle_ = false;                     // the last after_replies found the loop idle
 };
 
 }  // namespace amber

@@ -198,10 +198,7 @@ std::vector<DebugSubcommand> RdbPersistence::debug_subcommands() {
     Engine& engine = ctx.engine;
     bool load_failed = false;
     Status status = nvm.reload_unlogged([&] {
-      for (int i = 0; flush && i < engine.db_count(); ++i) {
-        engine.signal_db_replaced(i, -1);
-        engine.db(i).clear();
-      }
+      for (int i = 0; flush && i < engine.db_count(); ++i) engine.empty_db(i);
       load_failed = !load_file(merge || !flush).ok();
       return Status();
     });

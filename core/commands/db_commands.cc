@@ -121,17 +121,9 @@ bool parse_flush_mode_or_reply(CommandContext& ctx) {
   return false;
 }
 
-// Empties one database; returns how many keys it held.
-uint64_t flush_db(Engine& engine, int db) {
-  uint64_t removed = engine.db(db).size();
-  engine.signal_db_replaced(db, -1);
-  engine.db(db).clear();
-  return removed;
-}
-
 void flushdb_command(CommandContext& ctx) {
   if (!parse_flush_mode_or_reply(ctx)) return;
-  ctx.engine.add_dirty(flush_db(ctx.engine, ctx.session.db));
+  ctx.engine.add_dirty(ctx.engine.empty_db(ctx.session.db));
   ctx.reply.ok();
 }
 
@@ -140,7 +132,7 @@ void flushdb_command(CommandContext& ctx) {
 void flushall_command(CommandContext& ctx) {
   if (!parse_flush_mode_or_reply(ctx)) return;
   uint64_t removed = 0;
-  for (int db = 0; db < ctx.engine.db_count(); ++db) removed += flush_db(ctx.engine, db);
+  for (int db = 0; db < ctx.engine.db_count(); ++db) removed += ctx.engine.empty_db(db);
   ctx.engine.add_dirty(removed);
   ctx.reply.ok();
 }

@@ -170,6 +170,23 @@ void Engine::signal_db_replaced(int db, int with) {
   }
 }
 
+uint64_t Engine::empty_db(int db) {
+  const uint64_t removed = dbs_[static_cast<size_t>(db)]->size();
+  signal_db_replaced(db, -1);
+  dbs_[static_cast<size_t>(db)]->clear();
+  return removed;
+}
+
+void Engine::for_each_queued(const Session& session,
+                             const std::function<bool(const CommandSpec&, ArgList)>& fn) const {
+  std::vector<std::string_view> views;
+  for (const std::vector<std::string>& argv : session.queued) {
+    views.assign(argv.begin(), argv.end());
+    const CommandSpec* spec = resolve(views).spec;
+    if (spec != nullptr && !fn(*spec, views)) return;
+  }
+}
+
 void register_transaction_commands(Engine& engine) {
   constexpr uint32_t kFlags =
       kCmdTransaction | kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy;
