@@ -232,6 +232,7 @@ Status NvmPersistence::recover(Engine& engine) {
 
 NvmStats NvmPersistence::stats() const {
   NvmStats stats = stats_;
+  if (replayer_ != nullptr) stats.replay_superseded_ops = replayer_->superseded_ops();
   if (fill_ != nullptr) {
     stats.fill_keys = fill_->filled_keys();
     stats.fault_keys = fill_->faulted_keys();
@@ -406,6 +407,9 @@ void NvmPersistence::before_reply() {
   // Planted bug: every 7th record's group commit is skipped; replies leave.
   if (options_.bugs != nullptr && options_.bugs->skip_nvm_persist && next_seq_ % 7 == 0) return;
 #endif
+  // While the batch's records are still in the cache (persist() flushes
+  // them out): the replay skips what they overwrite once they are durable.
+  replayer_->plan(log_->appended_lsn());
   log_->persist();
   ++stats_.persists;
   Status health = log_region_->health();

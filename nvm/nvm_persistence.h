@@ -92,6 +92,8 @@ struct NvmStats {
   uint64_t persists = 0;
   uint64_t backpressure_steps = 0;
   uint64_t split_units = 0;
+  // Upserts and removes the replay skipped: a later record overwrote them.
+  uint64_t replay_superseded_ops = 0;
   // Write units (or persists of a batch) that could not be made durable:
   // the host must not acknowledge the batch that made them.
   uint64_t unlogged_writes = 0;

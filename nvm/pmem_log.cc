@@ -115,14 +115,15 @@ Status PmemLog::open(Region* region, std::unique_ptr<PmemLog>* log) {
   return Status();
 }
 
-// Checks the record (or pad, or implicit skip) at `lsn` against the durable
-// tail and its checksum; sets *next_lsn past it.
+// Checks the record (or pad, or implicit skip) at `lsn` against the end of
+// the appended records (at open(), the durable tail) and its checksum; sets
+// *next_lsn past it.
 Status PmemLog::validate_record(uint64_t lsn, uint64_t* next_lsn, bool* is_record) const {
   uint64_t room = capacity_ - lsn % capacity_;
   if (is_record != nullptr) *is_record = false;
   if (room < kRecordHeaderBytes) {
     *next_lsn = lsn + room;
-    return lsn + room <= tail_ ? Status() : Status::corruption("nvm log: skip past the tail");
+    return lsn + room <= appended_ ? Status() : Status::corruption("nvm log: skip past the tail");
   }
   const char* p = at(lsn);
   uint64_t first_word;
@@ -135,7 +136,7 @@ Status PmemLog::validate_record(uint64_t lsn, uint64_t* next_lsn, bool* is_recor
   };
   if (kind != kKindRecord && kind != kKindPad) return bad("bad kind");
   uint64_t total = kind == kKindPad ? room : align8(kRecordHeaderBytes + len);
-  if (total > room || lsn + total > tail_ || (kind == kKindPad && len != room - 16)) {
+  if (total > room || lsn + total > appended_ || (kind == kKindPad && len != room - 16)) {
     return bad("length " + std::to_string(len) + " past the tail");
   }
   uint64_t stored;
@@ -230,7 +231,7 @@ void PmemLog::advance_head(uint64_t lsn) {
 }
 
 void PmemLog::read(uint64_t lsn, std::string_view* payload, uint64_t* next_lsn) const {
-  AMBER_ASSERT(lsn >= head_ && lsn < tail_);
+  AMBER_ASSERT(lsn >= head_ && lsn < appended_);
   for (;;) {
     uint64_t next = 0;
     // Paired with the check at open(): a record is verified where it is
@@ -246,7 +247,7 @@ void PmemLog::read(uint64_t lsn, std::string_view* payload, uint64_t* next_lsn) 
       return;
     }
     lsn = next;  // a pad or skip: the record starts at the next lap
-    AMBER_ASSERT(lsn < tail_);
+    AMBER_ASSERT(lsn < appended_);
   }
 }
 

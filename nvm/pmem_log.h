@@ -74,9 +74,10 @@ class PmemLog {
   // or a next_lsn that read() returned. Durable when it returns.
   void advance_head(uint64_t lsn);
 
-  // Reads the durable record at `lsn` (head_lsn() <= lsn < tail_lsn(), on a
-  // record boundary): *payload points into the region and stays valid until
-  // the record is freed; *next_lsn is where the next record starts.
+  // Reads the record at `lsn` (head_lsn() <= lsn < appended_lsn(), on a
+  // record boundary; durable only below tail_lsn()): *payload points into
+  // the region and stays valid until the record is freed; *next_lsn is
+  // where the next record starts.
   void read(uint64_t lsn, std::string_view* payload, uint64_t* next_lsn) const;
 
   uint64_t head_lsn() const { return head_; }

@@ -1,21 +1,103 @@
-// Replayer: log -> store folding (contract in replayer.h). One step reads
-// records from the log head, applies each as a store unit, makes the last
-// unit durable with one drain (store->sync()) and only then publishes the
-// new log head: the head never passes a record the store could lose.
+// Replayer: log -> store folding (contract in replayer.h). One step plans
+// the durable records not planned yet (which key ops a later record
+// overwrites), reads records from the log head, applies each as a store
+// unit without its superseded ops, makes the last unit durable with one
+// drain (store->sync()) and only then publishes the new log head: the head
+// never passes a record the store could lose.
 #include "nvm/replayer.h"
 
-namespace amber::nvm {
+#include <algorithm>
 
-Status Replayer::apply(uint64_t seq, const std::vector<LogOp>& ops) {
-  store_->begin_unit(seq);
-  for (const LogOp& op : ops) {
+#include "core/assert.h"
+
+namespace amber::nvm {
+namespace {
+
+bool is_key_op(const LogOp& op) {
+  return op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove;
+}
+
+size_t key_op_count(const std::vector<LogOp>& ops) {
+  return static_cast<size_t>(std::count_if(ops.begin(), ops.end(), is_key_op));
+}
+
+// About the most upserts and removes the log can hold at once (small
+// records), so that the plan covers the whole unreplayed log.
+size_t window_ops_for(const PmemLog& log) { return log.capacity_bytes() / 64; }
+
+}  // namespace
+
+Replayer::Replayer(PmemLog* log, PmemStore* store)
+    : log_(log), store_(store), plan_(window_ops_for(*log)), plan_lsn_(log->head_lsn()) {}
+
+void Replayer::plan_ahead(uint64_t end) {
+  // Ops wait here, their buckets prefetched, until a batch is full.
+  struct Pending {
+    uint32_t db;
+    std::string_view key;
+    uint64_t hash;
+  };
+  std::array<Pending, kPlanBatch> pending;
+  size_t waiting = 0;
+  auto add_waiting = [&] {
+    for (size_t i = 0; i < waiting; ++i) plan_.add(pending[i].db, pending[i].key, pending[i].hash);
+    waiting = 0;
+  };
+  while (plan_lsn_ < end) {
+    std::string_view payload;
+    uint64_t next_lsn;
+    log_->read(plan_lsn_, &payload, &next_lsn);
+    uint64_t seq;
+    // A record that does not decode plans no ops; applying it fails.
+    if (!decode_log_record(payload, &seq, &plan_ops_).ok()) plan_ops_.clear();
+    const size_t key_ops = key_op_count(plan_ops_);
+    if (!plan_.has_room(waiting + key_ops)) {
+      add_waiting();
+      // Wait for the applied ops to make room, unless the record alone
+      // is larger than the window.
+      if (!plan_.has_room(key_ops)) {
+        if (plan_.planned() > plan_.applied()) break;
+        plan_.skip(key_ops);
+        if (key_ops < plan_ops_.size()) plan_.barrier();
+        plan_lsn_ = next_lsn;
+        continue;
+      }
+    }
+    for (const LogOp& op : plan_ops_) {
+      if (!is_key_op(op)) {
+        add_waiting();
+        plan_.barrier();
+        continue;
+      }
+      const uint64_t hash = SupersededOps::hash(op.db, op.key);
+      plan_.prefetch(hash);
+      pending[waiting++] = {op.db, op.key, hash};
+      if (waiting == kPlanBatch) add_waiting();
+    }
+    plan_lsn_ = next_lsn;
+  }
+  add_waiting();
+}
+
+Status Replayer::apply(const Decoded& record) {
+  store_->begin_unit(record.seq);
+  uint64_t ordinal = record.first_ordinal;
+  for (const LogOp& op : record.ops) {
     Status status;
     switch (op.kind) {
       case LogOpKind::kUpsert:
-        status = store_->upsert(op.db, op.key, op.value, op.expire_ms);
+        if (plan_.superseded(ordinal++)) {
+          ++superseded_ops_;
+        } else {
+          status = store_->upsert(op.db, op.key, op.value, op.expire_ms);
+        }
         break;
       case LogOpKind::kRemove:
-        status = store_->remove(op.db, op.key);
+        if (plan_.superseded(ordinal++)) {
+          ++superseded_ops_;
+        } else {
+          status = store_->remove(op.db, op.key);
+        }
         break;
       case LogOpKind::kFlushDb:
         store_->flush_db(op.db);
@@ -36,17 +118,20 @@ Status Replayer::apply(uint64_t seq, const std::vector<LogOp>& ops) {
   return Status();
 }
 
-void Replayer::decode_ahead(uint64_t lsn, Decoded* out) {
+void Replayer::decode_ahead(uint64_t lsn, uint64_t ordinal, Decoded* out) {
   std::string_view payload;
   log_->read(lsn, &payload, &out->next_lsn);
   out->status = decode_log_record(payload, &out->seq, &out->ops);
+  if (!out->status.ok()) out->ops.clear();  // as plan_ahead() counted it
+  out->first_ordinal = ordinal;
+  out->key_ops = key_op_count(out->ops);
   prefetch(*out, /*items=*/false);
 }
 
 void Replayer::prefetch(const Decoded& record, bool items) const {
-  if (!record.status.ok()) return;
+  uint64_t ordinal = record.first_ordinal;
   for (const LogOp& op : record.ops) {
-    if (op.kind != LogOpKind::kUpsert && op.kind != LogOpKind::kRemove) continue;
+    if (!is_key_op(op) || plan_.superseded(ordinal++)) continue;
     if (items) {
       store_->prefetch_item(op.db, op.key);
     } else {
@@ -57,25 +142,33 @@ void Replayer::prefetch(const Decoded& record, bool items) const {
 
 Status Replayer::step(size_t max_records, size_t* applied_records) {
   const uint64_t tail = log_->tail_lsn();
+  // Only durable records may supersede (see plan()).
+  AMBER_ASSERT(plan_lsn_ <= tail);
+  plan_ahead(tail);
   uint64_t lsn = log_->head_lsn();  // the next record to apply
   uint64_t read_lsn = lsn;          // the next record to decode
-  size_t first = 0;                 // window_[first] is the record at lsn
-  size_t decoded = 0;               // records in the window
+  uint64_t read_ordinal = plan_.applied();
+  size_t first = 0;    // window_[first] is the record at lsn
+  size_t decoded = 0;  // records in the window
   size_t consumed = 0;
   Status status;
   while (consumed < max_records) {
     while (decoded < kLookahead && consumed + decoded < max_records && read_lsn < tail) {
+      if (read_lsn == plan_lsn_) plan_ahead(tail);
+      if (read_lsn == plan_lsn_) break;  // the plan is full: apply first
       Decoded& slot = window_[(first + decoded) % kLookahead];
-      decode_ahead(read_lsn, &slot);
+      decode_ahead(read_lsn, read_ordinal, &slot);
       read_lsn = slot.next_lsn;
+      read_ordinal += slot.key_ops;
       ++decoded;
     }
     if (decoded == 0) break;
     if (decoded > kItemDistance) prefetch(window_[(first + kItemDistance) % kLookahead], true);
     const Decoded& record = window_[first];
     status = record.status;
-    if (status.ok() && record.seq > store_->applied_seq()) status = apply(record.seq, record.ops);
+    if (status.ok() && record.seq > store_->applied_seq()) status = apply(record);
     if (!status.ok()) break;
+    plan_.set_applied(record.first_ordinal + record.key_ops);
     lsn = record.next_lsn;
     first = (first + 1) % kLookahead;
     --decoded;

@@ -14,6 +14,11 @@
 // Folding a record costs a few cache misses in the store (the key's index
 // slot, the item it points to); a step decodes records a few ahead of the
 // one it applies and prefetches them, so that those misses overlap.
+// Before it applies them, a step plans every durable record up to the tail
+// (nvm/superseded_ops.h): an upsert or remove that a later durable record
+// overwrites is skipped, so a key rewritten while its records wait costs
+// the store one write. Recovery replays the overwriting record after any
+// crash, as it is after the skipped one in the same log.
 // Threads: one thread at a time (the host's).
 #pragma once
 
@@ -26,22 +31,32 @@
 #include "nvm/log_record.h"
 #include "nvm/pmem_log.h"
 #include "nvm/pmem_store.h"
+#include "nvm/superseded_ops.h"
 
 namespace amber::nvm {
 
 class Replayer {
  public:
-  // REQUIRES: log and store outlive the Replayer.
-  Replayer(PmemLog* log, PmemStore* store) : log_(log), store_(store) {}
+  // REQUIRES: log and store outlive the Replayer, which is the only one to
+  // advance the log's head.
+  Replayer(PmemLog* log, PmemStore* store);
 
   // Applies up to `max_records` durable records, makes them durable in the
   // store and frees them from the log. *applied_records (if not null) counts
   // the records consumed (skipped duplicates included). On an error (a
   // corrupt record, a full store) nothing past the last good unit is freed.
   Status step(size_t max_records, size_t* applied_records = nullptr);
+  // Plans the records appended up to `lsn` while they are still in the
+  // cache (the host calls it just before persisting a batch).
+  // REQUIRES: they are durable (PmemLog::persist()) before the next step():
+  // a record that supersedes another must be one recovery replays.
+  void plan(uint64_t lsn) { plan_ahead(lsn); }
   // Durable log bytes not yet folded into the store.
   uint64_t lag_bytes() const { return log_->tail_lsn() - log_->head_lsn(); }
   bool caught_up() const { return log_->head_lsn() == log_->tail_lsn(); }
+  // Upserts and removes skipped because a later durable record overwrote
+  // their key.
+  uint64_t superseded_ops() const { return superseded_ops_; }
 
  private:
   // A record read from the log ahead of being applied.
@@ -50,22 +65,33 @@ class Replayer {
     uint64_t seq = 0;
     Status status;  // of decoding
     std::vector<LogOp> ops;
+    uint64_t first_ordinal = 0;  // of its first upsert or remove
+    size_t key_ops = 0;          // its upserts and removes
   };
   // Records decoded ahead of the one being applied; the items of the one
   // kItemDistance ahead are prefetched once its slots had time to arrive.
   static constexpr size_t kLookahead = 16;
   static constexpr size_t kItemDistance = 6;
+  // Ops whose plan-table buckets are prefetched together.
+  static constexpr size_t kPlanBatch = 16;
 
-  Status apply(uint64_t seq, const std::vector<LogOp>& ops);
-  // Decodes the record at `lsn` into `out` and prefetches its keys' slots.
-  void decode_ahead(uint64_t lsn, Decoded* out);
+  // Plans the records from plan_lsn_ up to `end` while the plan has room.
+  void plan_ahead(uint64_t end);
+  Status apply(const Decoded& record);
+  // Decodes the record at `lsn`, whose first key op has ordinal `ordinal`,
+  // into `out` and prefetches its keys' slots.
+  void decode_ahead(uint64_t lsn, uint64_t ordinal, Decoded* out);
   // Prefetches the index slots (or, once those arrived, the items) of the
-  // keys `record` writes.
+  // keys `record` writes and no later record overwrites.
   void prefetch(const Decoded& record, bool items) const;
 
   PmemLog* log_;
   PmemStore* store_;
   std::array<Decoded, kLookahead> window_;  // a ring; its vectors are reused
+  SupersededOps plan_;
+  uint64_t plan_lsn_;            // records before it are planned
+  std::vector<LogOp> plan_ops_;  // the record being planned
+  uint64_t superseded_ops_ = 0;
 };
 
 }  // namespace amber::nvm

@@ -231,6 +231,7 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_records_appended", stats.records_appended);
   field("nvm_persists", stats.persists);
   field("nvm_backpressure_steps", stats.backpressure_steps);
+  field("nvm_replay_superseded_ops", stats.replay_superseded_ops);
   field("nvm_dram_max_memory",
         static_cast<unsigned long long>(config.get_int("nvm-dram-max-memory")));
   field("nvm_dram_used_bytes", stats.dram_bytes);

@@ -58,7 +58,10 @@ std::string check_pair_image(const std::vector<std::string>& images, const HostH
   return testing::check_accounting(*store, got, blocks);
 }
 
-size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std::string* failure) {
+// Returns the crash images checked; adds the ops the host's replay skipped
+// as superseded to *superseded.
+size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std::string* failure,
+                        uint64_t* superseded) {
   SeededRandom random(seed);
   auto log_region = EmulatedRegion::from_image(std::string(4096, '\0'));
   auto store_region = EmulatedRegion::from_image(std::string(64 << 10, '\0'));
@@ -112,18 +115,22 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
       if (!status.ok()) *failure = "host step: " + status.to_string();
     }
   }
+  *superseded += replayer.superseded_ops();
   return images;
 }
 
 TEST(ReplayerCrash, EveryCrashImageRecoversAPrefixWithEveryAcknowledgedWrite) {
   size_t images = 0;
+  uint64_t superseded = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     std::string failure;
-    images += run_host_history(seed, 40, nullptr, &failure);
+    images += run_host_history(seed, 40, nullptr, &failure, &superseded);
     ASSERT_EQ(failure, "") << "seed " << seed;
   }
-  std::printf("%zu crash images checked\n", images);
+  std::printf("%zu crash images checked, %llu superseded ops skipped\n", images,
+              static_cast<unsigned long long>(superseded));
   EXPECT_GT(images, 5000u) << "the exhaustive enumeration ran";
+  EXPECT_GT(superseded, 0u) << "the histories rewrite keys while records wait";
 }
 
 // With the log records' persist skipped, some crash image loses an
@@ -132,7 +139,8 @@ TEST(ReplayerCrash, SkippedLogPersistIsCaught) {
   PlantedBugs bugs;
   bugs.skip_nvm_persist = true;
   std::string failure;
-  run_host_history(/*seed=*/1, 50, &bugs, &failure);
+  uint64_t superseded = 0;
+  run_host_history(/*seed=*/1, 50, &bugs, &failure, &superseded);
   EXPECT_NE(failure, "");
 }
 

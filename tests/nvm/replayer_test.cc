@@ -100,6 +100,7 @@ TEST(Replayer, SustainedWritesOnASmallLogAreBackPressuredNeverLost) {
   p.log->persist();
   while (!replayer.caught_up()) ASSERT_TRUE(replayer.step(64).ok());
   EXPECT_GT(back_pressured, 100);
+  EXPECT_GT(replayer.superseded_ops(), 0u) << "300 keys are rewritten while they wait";
   EXPECT_EQ(p.store->applied_seq(), 5000u);
   ModelState got;
   uint64_t blocks;
