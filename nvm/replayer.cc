@@ -7,6 +7,7 @@
 #include "nvm/replayer.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "core/assert.h"
 
@@ -25,10 +26,19 @@ size_t key_op_count(const std::vector<LogOp>& ops) {
 // records), so that the plan covers the whole unreplayed log.
 size_t window_ops_for(const PmemLog& log) { return log.capacity_bytes() / 64; }
 
+// Summaries for about as many records (24 bytes each, at most 12 MiB).
+size_t summary_count_for(const PmemLog& log) {
+  return std::clamp<size_t>(std::bit_ceil(log.capacity_bytes() / 128), 1024, size_t{1} << 19);
+}
+
 }  // namespace
 
 Replayer::Replayer(PmemLog* log, PmemStore* store)
-    : log_(log), store_(store), plan_(window_ops_for(*log)), plan_lsn_(log->head_lsn()) {}
+    : log_(log),
+      store_(store),
+      plan_(window_ops_for(*log)),
+      plan_lsn_(log->head_lsn()),
+      summaries_(summary_count_for(*log)) {}
 
 void Replayer::plan_ahead(uint64_t end) {
   // Ops wait here, their buckets prefetched, until a batch is full.
@@ -43,14 +53,16 @@ void Replayer::plan_ahead(uint64_t end) {
     for (size_t i = 0; i < waiting; ++i) plan_.add(pending[i].db, pending[i].key, pending[i].hash);
     waiting = 0;
   };
-  while (plan_lsn_ < end) {
+  while (plan_lsn_ < end && records_planned_ - records_applied_ < summaries_.size()) {
     std::string_view payload;
     uint64_t next_lsn;
     log_->read(plan_lsn_, &payload, &next_lsn);
-    uint64_t seq;
+    uint64_t seq = 0;
     // A record that does not decode plans no ops; applying it fails.
-    if (!decode_log_record(payload, &seq, &plan_ops_).ok()) plan_ops_.clear();
+    const bool decoded = decode_log_record(payload, &seq, &plan_ops_).ok();
+    if (!decoded) plan_ops_.clear();
     const size_t key_ops = key_op_count(plan_ops_);
+    const bool structural = key_ops < plan_ops_.size();
     if (!plan_.has_room(waiting + key_ops)) {
       add_waiting();
       // Wait for the applied ops to make room, unless the record alone
@@ -58,7 +70,9 @@ void Replayer::plan_ahead(uint64_t end) {
       if (!plan_.has_room(key_ops)) {
         if (plan_.planned() > plan_.applied()) break;
         plan_.skip(key_ops);
-        if (key_ops < plan_ops_.size()) plan_.barrier();
+        if (structural) plan_.barrier();
+        summary_of(records_planned_++) = {next_lsn, seq, static_cast<uint32_t>(key_ops), structural,
+                                          decoded};
         plan_lsn_ = next_lsn;
         continue;
       }
@@ -74,6 +88,8 @@ void Replayer::plan_ahead(uint64_t end) {
       pending[waiting++] = {op.db, op.key, hash};
       if (waiting == kPlanBatch) add_waiting();
     }
+    summary_of(records_planned_++) = {next_lsn, seq, static_cast<uint32_t>(key_ops), structural,
+                                      decoded};
     plan_lsn_ = next_lsn;
   }
   add_waiting();
@@ -81,6 +97,11 @@ void Replayer::plan_ahead(uint64_t end) {
 
 Status Replayer::apply(const Decoded& record) {
   store_->begin_unit(record.seq);
+  if (record.unread) {
+    superseded_ops_ += record.key_ops;
+    store_->end_unit();
+    return Status();
+  }
   uint64_t ordinal = record.first_ordinal;
   for (const LogOp& op : record.ops) {
     Status status;
@@ -118,13 +139,32 @@ Status Replayer::apply(const Decoded& record) {
   return Status();
 }
 
-void Replayer::decode_ahead(uint64_t lsn, uint64_t ordinal, Decoded* out) {
+bool Replayer::all_superseded(const Summary& summary, uint64_t first_ordinal) const {
+  if (!summary.decoded || summary.structural) return false;
+  for (uint64_t o = first_ordinal; o < first_ordinal + summary.key_ops; ++o) {
+    if (!plan_.superseded(o)) return false;
+  }
+  return true;
+}
+
+void Replayer::decode_ahead(uint64_t lsn, const Summary& summary, uint64_t ordinal, Decoded* out) {
+  out->first_ordinal = ordinal;
+  out->key_ops = summary.key_ops;
+  if (all_superseded(summary, ordinal)) {
+    // Nothing of it reaches the store: its seq and length are enough.
+    out->next_lsn = summary.next_lsn;
+    out->seq = summary.seq;
+    out->status = Status();
+    out->ops.clear();
+    out->unread = true;
+    return;
+  }
+  out->unread = false;
   std::string_view payload;
   log_->read(lsn, &payload, &out->next_lsn);
   out->status = decode_log_record(payload, &out->seq, &out->ops);
   if (!out->status.ok()) out->ops.clear();  // as plan_ahead() counted it
-  out->first_ordinal = ordinal;
-  out->key_ops = key_op_count(out->ops);
+  AMBER_ASSERT(out->next_lsn == summary.next_lsn && out->ops.size() >= summary.key_ops);
   prefetch(*out, /*items=*/false);
 }
 
@@ -148,6 +188,7 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
   uint64_t lsn = log_->head_lsn();  // the next record to apply
   uint64_t read_lsn = lsn;          // the next record to decode
   uint64_t read_ordinal = plan_.applied();
+  uint64_t read_record = records_applied_;
   size_t first = 0;    // window_[first] is the record at lsn
   size_t decoded = 0;  // records in the window
   size_t consumed = 0;
@@ -157,7 +198,7 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
       if (read_lsn == plan_lsn_) plan_ahead(tail);
       if (read_lsn == plan_lsn_) break;  // the plan is full: apply first
       Decoded& slot = window_[(first + decoded) % kLookahead];
-      decode_ahead(read_lsn, read_ordinal, &slot);
+      decode_ahead(read_lsn, summary_of(read_record++), read_ordinal, &slot);
       read_lsn = slot.next_lsn;
       read_ordinal += slot.key_ops;
       ++decoded;
@@ -169,6 +210,7 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
     if (status.ok() && record.seq > store_->applied_seq()) status = apply(record);
     if (!status.ok()) break;
     plan_.set_applied(record.first_ordinal + record.key_ops);
+    ++records_applied_;
     lsn = record.next_lsn;
     first = (first + 1) % kLookahead;
     --decoded;

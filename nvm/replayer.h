@@ -18,7 +18,10 @@
 // (nvm/superseded_ops.h): an upsert or remove that a later durable record
 // overwrites is skipped, so a key rewritten while its records wait costs
 // the store one write. Recovery replays the overwriting record after any
-// crash, as it is after the skipped one in the same log.
+// crash, as it is after the skipped one in the same log. The plan also
+// keeps a summary of each record (where the next starts, its seq, its op
+// counts), so that a record whose every op is superseded is applied
+// without reading it back from the log.
 // Threads: one thread at a time (the host's).
 #pragma once
 
@@ -59,6 +62,14 @@ class Replayer {
   uint64_t superseded_ops() const { return superseded_ops_; }
 
  private:
+  // A planned record, as the plan saw it.
+  struct Summary {
+    uint64_t next_lsn;
+    uint64_t seq;
+    uint32_t key_ops;  // upserts and removes
+    bool structural;   // has a FLUSHDB, FLUSHALL or SWAPDB
+    bool decoded;      // false: corrupt (applying it reports why)
+  };
   // A record read from the log ahead of being applied.
   struct Decoded {
     uint64_t next_lsn = 0;
@@ -67,6 +78,8 @@ class Replayer {
     std::vector<LogOp> ops;
     uint64_t first_ordinal = 0;  // of its first upsert or remove
     size_t key_ops = 0;          // its upserts and removes
+    // Every op of it is superseded: it was not read (`ops` is empty).
+    bool unread = false;
   };
   // Records decoded ahead of the one being applied; the items of the one
   // kItemDistance ahead are prefetched once its slots had time to arrive.
@@ -78,9 +91,12 @@ class Replayer {
   // Plans the records from plan_lsn_ up to `end` while the plan has room.
   void plan_ahead(uint64_t end);
   Status apply(const Decoded& record);
-  // Decodes the record at `lsn`, whose first key op has ordinal `ordinal`,
-  // into `out` and prefetches its keys' slots.
-  void decode_ahead(uint64_t lsn, uint64_t ordinal, Decoded* out);
+  // Decodes the record at `lsn` (summarised by `summary`), whose first key
+  // op has ordinal `ordinal`, into `out` and prefetches its keys' slots;
+  // a record whose every op is superseded is not read.
+  void decode_ahead(uint64_t lsn, const Summary& summary, uint64_t ordinal, Decoded* out);
+  bool all_superseded(const Summary& summary, uint64_t first_ordinal) const;
+  Summary& summary_of(uint64_t record) { return summaries_[record & (summaries_.size() - 1)]; }
   // Prefetches the index slots (or, once those arrived, the items) of the
   // keys `record` writes and no later record overwrites.
   void prefetch(const Decoded& record, bool items) const;
@@ -91,6 +107,10 @@ class Replayer {
   SupersededOps plan_;
   uint64_t plan_lsn_;            // records before it are planned
   std::vector<LogOp> plan_ops_;  // the record being planned
+  // A ring of the planned records' summaries, by record number.
+  std::vector<Summary> summaries_;
+  uint64_t records_planned_ = 0;
+  uint64_t records_applied_ = 0;  // the head's record number
   uint64_t superseded_ops_ = 0;
 };
 
