@@ -394,8 +394,17 @@ Status PmemStore::upsert(uint32_t db, std::string_view key, std::string_view val
   }
   uint64_t offset;
   uint32_t block;
-  AMBER_RETURN_IF_ERROR(
-      allocate_block(kItemHeaderBytes + key.size() + value.size(), &offset, &block));
+  const uint64_t item_bytes = kItemHeaderBytes + key.size() + value.size();
+  Status allocated = allocate_block(item_bytes, &offset, &block);
+  if (allocated.sys_errno() == ENOSPC) {
+    // The room may be the old item's: an out-of-place write holds both, and
+    // the replay may have skipped the smaller state in between (a value
+    // written big, small, then big again). Remove it first; a crash in
+    // between leaves the key absent, and the unit is applied again.
+    AMBER_RETURN_IF_ERROR(remove(db, key));
+    allocated = allocate_block(item_bytes, &offset, &block);
+  }
+  AMBER_RETURN_IF_ERROR(allocated);
   Probe found;
   Status status = probe(phys, key, &found);
   if (status.ok() && !found.found && !found.has_free) {
