@@ -141,6 +141,23 @@ Entry* Db::bring_back(Entry* e) {
   return full;
 }
 
+const Entry* Db::find_for_read(std::string_view key, uint32_t now_lru) {
+  Entry* e = dict_.find(key);
+  if (e == nullptr) {
+    if (lazy_ == nullptr) [[likely]]
+      return nullptr;
+    e = lazy_->fault_in(*this, key);
+    if (e == nullptr) return nullptr;
+  }
+  const uint32_t idle_s = (now_lru - e->lru) & kLruClockMax;
+  e->lru = now_lru;
+  if (!e->is_offloaded()) [[likely]]
+    return e;
+  if (tier_->admit_on_read(e->value_len, idle_s)) return bring_back(e);
+  EntryScratch& scratch = read_scratch_[next_read_scratch_++ % read_scratch_.size()];
+  return &readable(*e, &scratch);
+}
+
 const Entry& Db::readable(const Entry& e, EntryScratch* scratch) const {
   if (!e.is_offloaded()) return e;
   AMBER_ASSERT(tier_ != nullptr);

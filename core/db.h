@@ -25,6 +25,7 @@
 // exactly as entries are allocated and freed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -72,6 +73,13 @@ class Db {
 
   // The entry for `key`, expired or not, with its value resident.
   Entry* find(std::string_view key) { return resolve(dict_.find(key), key); }
+  // For a command that only reads the entry: sets its access clock to
+  // `now_lru` and returns it, expired or not. An offloaded entry comes back
+  // as find() brings it only if the tier admits it (admit_on_read); else
+  // the result is a full copy in one of two scratch buffers, valid until the
+  // second find_for_read() after this one or any change to this Db (LCS
+  // reads two keys at once).
+  const Entry* find_for_read(std::string_view key, uint32_t now_lru);
   // Only what is in DRAM: no fault-in, and the entry may be offloaded.
   Entry* find_resident(std::string_view key) { return dict_.find(key); }
   Entry* find_resident(std::string_view key, uint64_t key_hash) {
@@ -224,6 +232,9 @@ class Db {
   bool parity_ = false;
   LazyKeyspace* lazy_ = nullptr;
   ValueTier* tier_ = nullptr;
+  // find_for_read()'s copies of offloaded entries, used in turn.
+  std::array<EntryScratch, 2> read_scratch_;
+  size_t next_read_scratch_ = 0;
   size_t entry_bytes_ = 0;
   size_t offloaded_count_ = 0;
 };

@@ -217,7 +217,7 @@ bool Engine::key_is_expired(const Entry* e, int64_t now_ms) const {
   return !loading_ && e->has_expire() && now_ms > e->expire_ms;
 }
 
-void Engine::expire_entry(int db, Entry* e) {
+void Engine::expire_entry(int db, const Entry* e) {
   std::string key(e->key());
   dbs_[static_cast<size_t>(db)]->erase(key);
   ++stats_.expired_keys;
@@ -234,18 +234,33 @@ Entry* Engine::lookup_write(int db, std::string_view key, int64_t now_ms) {
     expire_entry(db, e);
     return nullptr;
   }
-  e->lru = static_cast<uint32_t>((now_ms / 1000) & ((1 << 24) - 1));
+  e->lru = static_cast<uint32_t>(now_ms / 1000) & kLruClockMax;
   return e;
 }
 
-Entry* Engine::lookup_read(int db, std::string_view key, int64_t now_ms) {
-  Entry* e = lookup_write(db, key, now_ms);
-  if (e == nullptr) {
-    ++stats_.keyspace_misses;
-  } else {
-    ++stats_.keyspace_hits;
+const Entry* Engine::lookup_read(int db, std::string_view key, int64_t now_ms) {
+  const uint32_t now_lru = static_cast<uint32_t>(now_ms / 1000) & kLruClockMax;
+  const Entry* e = dbs_[static_cast<size_t>(db)]->find_for_read(key, now_lru);
+  if (e != nullptr && key_is_expired(e, now_ms)) {
+    expire_entry(db, e);
+    e = nullptr;
   }
+  count_read(e != nullptr);
   return e;
+}
+
+Entry* Engine::lookup_read_to_change(int db, std::string_view key, int64_t now_ms) {
+  Entry* e = lookup_write(db, key, now_ms);
+  count_read(e != nullptr);
+  return e;
+}
+
+void Engine::count_read(bool hit) {
+  if (hit) {
+    ++stats_.keyspace_hits;
+  } else {
+    ++stats_.keyspace_misses;
+  }
 }
 
 Entry* Engine::lookup_no_touch(int db, std::string_view key, int64_t now_ms) {
@@ -259,7 +274,7 @@ Entry* Engine::lookup_no_touch(int db, std::string_view key, int64_t now_ms) {
 }
 
 uint32_t Engine::lru_clock() const {
-  return static_cast<uint32_t>((clock_.now_ms() / 1000) & ((1 << 24) - 1));
+  return static_cast<uint32_t>(clock_.now_ms() / 1000) & kLruClockMax;
 }
 
 }  // namespace amber

@@ -123,8 +123,14 @@ class Engine {
   int db_count() const { return static_cast<int>(dbs_.size()); }
 
   // Redis's lookupKeyRead: expires the key if due, counts a hit or a miss and
-  // updates the access clock. nullptr if absent.
-  Entry* lookup_read(int db, std::string_view key, int64_t now_ms);
+  // updates the access clock. nullptr if absent. The entry is only to be
+  // read: under the NVM capacity tier it may be a copy (Db::find_for_read),
+  // valid until the second lookup_read() after this one or any change to
+  // the database.
+  const Entry* lookup_read(int db, std::string_view key, int64_t now_ms);
+  // lookup_read() for a command that then changes the entry (GETEX): its
+  // value is resident.
+  Entry* lookup_read_to_change(int db, std::string_view key, int64_t now_ms);
   // Redis's lookupKeyWrite: expires the key if due. nullptr if absent.
   Entry* lookup_write(int db, std::string_view key, int64_t now_ms);
   // Like lookup_write but without statistics or access-time update (TYPE of
@@ -137,7 +143,7 @@ class Engine {
   bool loading() const { return loading_; }
   void set_loading(bool loading) { loading_ = loading; }
   // Deletes an expired key as Redis does (stats, WATCH).
-  void expire_entry(int db, Entry* e);
+  void expire_entry(int db, const Entry* e);
   // Deletes a key. Returns false if absent. Does not signal; callers do.
   bool delete_key(int db, std::string_view key) {
     return dbs_[static_cast<size_t>(db)]->erase(key);
@@ -189,6 +195,8 @@ class Engine {
   void set_keyspace_observer(KeyspaceObserver* observer) { keyspace_observer_ = observer; }
 
  private:
+  // Keyspace hit / miss statistics of a read lookup.
+  void count_read(bool hit);
   struct CaseInsensitiveHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const;

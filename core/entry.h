@@ -32,6 +32,9 @@ enum class ValueType : uint8_t { kString = 0 };
 enum class Encoding : uint8_t { kRaw = 0, kInt = 1, kEmbstr = 8 };
 
 inline constexpr int64_t kNoExpire = -1;
+// Redis's LRU_CLOCK_MAX: Entry::lru holds seconds modulo 2^24.
+inline constexpr uint32_t kLruClockMax = (1u << 24) - 1;
+
 // Redis's OBJ_SHARED_REFCOUNT: what OBJECT REFCOUNT reports for shared integers.
 inline constexpr int64_t kSharedRefcount = 2147483647;
 

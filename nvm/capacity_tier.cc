@@ -168,6 +168,17 @@ CapacityTier::EvictResult CapacityTier::evict(size_t max_offloads, int samples) 
   return over_bound() ? EvictResult::kBudgetSpent : EvictResult::kWithinBound;
 }
 
+bool CapacityTier::admit_on_read(uint32_t value_len, uint32_t idle_s) {
+  // Read again soon after the last access (a hot key), or there is room:
+  // keep it. A value read once stays in the store, so that a scan or a
+  // uniform read load does not swap the whole DRAM bound through.
+  if (!bounded() || idle_s < kReadAgainWithinS || dram_bytes() + value_len <= max_dram_bytes_) {
+    ++stats_.admitted_reads;
+    return true;
+  }
+  return false;
+}
+
 std::string_view CapacityTier::read(uint64_t handle, uint32_t value_len) {
   StoreItemView item;
   Status s = store_.read_item(handle, &item);

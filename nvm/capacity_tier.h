@@ -38,8 +38,9 @@
 namespace amber::nvm {
 
 struct CapacityTierStats {
-  uint64_t offloads = 0;  // values dropped from DRAM
-  uint64_t reads = 0;     // values read back from the store
+  uint64_t offloads = 0;        // values dropped from DRAM
+  uint64_t reads = 0;           // values read back from the store
+  uint64_t admitted_reads = 0;  // of which made resident again
 };
 
 class CapacityTier final : public ValueTier {
@@ -78,6 +79,13 @@ class CapacityTier final : public ValueTier {
 
   // ValueTier: the store item at `handle`.
   std::string_view read(uint64_t handle, uint32_t value_len) override;
+  // ValueTier: a value read by a command comes back to DRAM when the key
+  // was accessed less than kReadAgainWithinS seconds before (on Redis's
+  // one-second LRU clock: a second read within about a second), or when
+  // the keyspace is under the bound; a value read once is served from the
+  // store and stays there.
+  bool admit_on_read(uint32_t value_len, uint32_t idle_s) override;
+  static constexpr uint32_t kReadAgainWithinS = 2;
 
   const Status& error() const { return error_; }
   const CapacityTierStats& stats() const { return stats_; }

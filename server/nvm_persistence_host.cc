@@ -238,6 +238,7 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_offloaded_keys", stats.offloaded_keys);
   field("nvm_offloads", stats.tier.offloads);
   field("nvm_offloaded_reads", stats.tier.reads);
+  field("nvm_offloaded_reads_admitted", stats.tier.admitted_reads);
   field("nvm_healthy", nvm_->healthy() ? 1 : 0);
   return out;
 }

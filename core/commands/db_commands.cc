@@ -92,7 +92,7 @@ void copy_command(CommandContext& ctx) {
     ctx.reply.error(kSameObject);
     return;
   }
-  Entry* e = ctx.engine.lookup_read(src, key, ctx.now_ms);
+  const Entry* e = ctx.engine.lookup_read(src, key, ctx.now_ms);
   if (e == nullptr) {
     ctx.reply.integer(0);
     return;

@@ -35,7 +35,7 @@ bool reply_wrong_type(CommandContext& ctx, const Entry* e) {
 }
 
 bool reply_value(CommandContext& ctx, std::string_view key) {
-  Entry* e = ctx.engine.lookup_read(ctx.session.db, key, ctx.now_ms);
+  const Entry* e = ctx.engine.lookup_read(ctx.session.db, key, ctx.now_ms);
   if (e == nullptr) {
     ctx.reply.null();
     return true;

@@ -171,7 +171,7 @@ size_t walk_back(CommandContext& ctx, LcsTable& t, std::string_view a, std::stri
 
 // The string at `key` ("" when missing) into `out`; false if not a string.
 bool lcs_operand(CommandContext& ctx, std::string_view key, std::string_view* out) {
-  Entry* e = ctx.engine.lookup_read(ctx.session.db, key, ctx.now_ms);
+  const Entry* e = ctx.engine.lookup_read(ctx.session.db, key, ctx.now_ms);
   if (e != nullptr && e->value_type() != ValueType::kString) return false;
   *out = e == nullptr ? std::string_view() : e->value();
   return true;

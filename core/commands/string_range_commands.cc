@@ -61,7 +61,7 @@ void append_command(CommandContext& ctx) {
 }
 
 void strlen_command(CommandContext& ctx) {
-  Entry* e = ctx.engine.lookup_read(ctx.session.db, ctx.argv[1], ctx.now_ms);
+  const Entry* e = ctx.engine.lookup_read(ctx.session.db, ctx.argv[1], ctx.now_ms);
   if (e == nullptr) {
     ctx.reply.integer(0);
     return;
@@ -77,7 +77,7 @@ void getrange_command(CommandContext& ctx) {
     ctx.reply.error(errors::kNotInteger);
     return;
   }
-  Entry* e = ctx.engine.lookup_read(ctx.session.db, ctx.argv[1], ctx.now_ms);
+  const Entry* e = ctx.engine.lookup_read(ctx.session.db, ctx.argv[1], ctx.now_ms);
   if (e == nullptr) {
     ctx.reply.bulk("");
     return;

@@ -178,7 +178,7 @@ void getex_command(CommandContext& ctx) {
     ctx.reply.error(errors::kSyntax);
     return;
   }
-  Entry* e = ctx.engine.lookup_read(ctx.session.db, ctx.argv[1], ctx.now_ms);
+  Entry* e = ctx.engine.lookup_read_to_change(ctx.session.db, ctx.argv[1], ctx.now_ms);
   if (e == nullptr) {
     ctx.reply.null();
     return;
@@ -193,7 +193,7 @@ void getex_command(CommandContext& ctx) {
 void mget_command(CommandContext& ctx) {
   ctx.reply.array(ctx.argv.size() - 1);
   for (size_t j = 1; j < ctx.argv.size(); ++j) {
-    Entry* e = ctx.engine.lookup_read(ctx.session.db, ctx.argv[j], ctx.now_ms);
+    const Entry* e = ctx.engine.lookup_read(ctx.session.db, ctx.argv[j], ctx.now_ms);
     if (e == nullptr || e->value_type() != ValueType::kString) {
       ctx.reply.null();
     } else {

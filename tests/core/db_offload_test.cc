@@ -1,7 +1,8 @@
 // Db with a ValueTier attached: an offloaded entry keeps its key and
-// metadata, find() brings its value back, whole-keyspace readers see the
-// value through readable() without bringing it back, and dram_bytes()
-// follows every allocation.
+// metadata, find() brings its value back, find_for_read() does only when
+// the tier admits it, whole-keyspace readers see the value through
+// readable() without bringing it back, and dram_bytes() follows every
+// allocation.
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -25,8 +26,14 @@ class FakeTier final : public ValueTier {
     EXPECT_EQ(v.size(), value_len);
     return v;
   }
+  bool admit_on_read(uint32_t /*value_len*/, uint32_t idle_s) override {
+    last_idle_s = idle_s;
+    return idle_s < admit_below_idle_s;
+  }
   std::map<uint64_t, std::string> values;
   int reads = 0;
+  uint32_t admit_below_idle_s = 0;  // 0: never admit
+  uint32_t last_idle_s = 0;
 };
 
 class DbOffloadTest : public ::testing::Test {
@@ -73,6 +80,40 @@ TEST_F(DbOffloadTest, FindBringsTheValueBack) {
   EXPECT_EQ(tier.reads, 1);
   EXPECT_EQ(db.find("k"), e);  // resident now: no second read
   EXPECT_EQ(tier.reads, 1);
+}
+
+TEST_F(DbOffloadTest, FindForReadServesACopyUntilTheTierAdmitsTheValue) {
+  Entry* e = db.insert("k", std::string(600, 'r'), Encoding::kRaw);
+  e->lru = 1000;
+  db.set_expire(e, 99);
+  db.insert("other", std::string(600, 'o'), Encoding::kRaw);
+  offload("k");
+  offload("other");
+  const size_t offloaded_bytes = db.dram_bytes();
+  // Declined: a full copy, nothing resident, the access clock moves on.
+  const Entry* copy = db.find_for_read("k", 1010);
+  ASSERT_NE(copy, nullptr);
+  EXPECT_FALSE(copy->is_offloaded());
+  EXPECT_EQ(copy->value(), std::string(600, 'r'));
+  EXPECT_EQ(copy->expire_ms, 99);
+  EXPECT_EQ(tier.last_idle_s, 10u);
+  EXPECT_TRUE(db.find_resident("k")->is_offloaded());
+  EXPECT_EQ(db.find_resident("k")->lru, 1010u);
+  EXPECT_EQ(db.dram_bytes(), offloaded_bytes);
+  // Two copies live at once (LCS reads two keys).
+  const Entry* other = db.find_for_read("other", 1010);
+  EXPECT_EQ(copy->value(), std::string(600, 'r'));
+  EXPECT_EQ(other->value(), std::string(600, 'o'));
+  EXPECT_EQ(tier.reads, 2);
+  // Admitted: the second read within the tier's window brings it back.
+  tier.admit_below_idle_s = 2;
+  const Entry* resident = db.find_for_read("k", 1011);
+  EXPECT_EQ(tier.last_idle_s, 1u);
+  EXPECT_EQ(resident, db.find_resident("k"));
+  EXPECT_FALSE(resident->is_offloaded());
+  EXPECT_EQ(resident->value(), std::string(600, 'r'));
+  EXPECT_EQ(db.offloaded_count(), 1u);
+  EXPECT_EQ(db.find_for_read("missing", 1011), nullptr);
 }
 
 TEST_F(DbOffloadTest, ReadableCopiesTheValueWithoutBringingItBack) {

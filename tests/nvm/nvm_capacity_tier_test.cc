@@ -63,6 +63,44 @@ TEST(NvmCapacityTier, ColdValuesLeaveDramUntilTheKeyspaceFitsTheBound) {
   EXPECT_TRUE(n.nvm->healthy());
 }
 
+TEST(NvmCapacityTier, AValueReadOnceStaysInTheStoreAndOneReadAgainSoonComesBack) {
+  TempDir dir;
+  Node n(bounded(dir.path), kStartUs);
+  ASSERT_TRUE(n.status.ok());
+  fill_and_bound(n);
+  // At the bound exactly: no read finds room for its value.
+  n.nvm->set_max_dram_bytes(n.nvm->stats().dram_bytes);
+  // The keys were last accessed when written; reads come a minute later.
+  n.h.clock.set_us(kStartUs + 60'000'000);
+  int cold = -1;
+  for (int i = 0; i < kKeys && cold < 0; ++i) {
+    if (n.h.engine.db(0).find_resident(key(i))->is_offloaded()) cold = i;
+  }
+  ASSERT_GE(cold, 0);
+  const CapacityTierStats before = n.nvm->stats().tier;
+  EXPECT_EQ(n.run({"GET", key(cold)}), bulk(value(cold)));
+  EXPECT_TRUE(n.h.engine.db(0).find_resident(key(cold))->is_offloaded())
+      << "served from the store, not brought back";
+  EXPECT_EQ(n.nvm->stats().tier.reads, before.reads + 1);
+  EXPECT_EQ(n.nvm->stats().tier.admitted_reads, before.admitted_reads);
+  // Read again within the window: hot, it stays in DRAM from now on.
+  n.h.clock.set_us(kStartUs + 61'000'000);
+  EXPECT_EQ(n.run({"MGET", key(cold), key(cold)}),
+            "*2\r\n" + bulk(value(cold)) + bulk(value(cold)));
+  EXPECT_FALSE(n.h.engine.db(0).find_resident(key(cold))->is_offloaded());
+  EXPECT_EQ(n.nvm->stats().tier.admitted_reads, before.admitted_reads + 1);
+  // Commands that change the value still bring it back at once.
+  int other = -1;
+  for (int i = cold + 1; i < kKeys && other < 0; ++i) {
+    if (n.h.engine.db(0).find_resident(key(i))->is_offloaded()) other = i;
+  }
+  ASSERT_GE(other, 0);
+  n.h.clock.set_us(kStartUs + 120'000'000);
+  EXPECT_EQ(n.run({"GETEX", key(other), "PERSIST"}), bulk(value(other)));
+  EXPECT_FALSE(n.h.engine.db(0).find_resident(key(other))->is_offloaded());
+  EXPECT_TRUE(n.nvm->healthy());
+}
+
 TEST(NvmCapacityTier, WithoutABoundNothingIsOffloaded) {
   TempDir dir;
   Node n(bounded(dir.path, 0), kStartUs);
