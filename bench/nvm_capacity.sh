@@ -130,7 +130,8 @@ printf '| amber, NVM tier | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$KEYS" "
 echo
 echo "NVM server: $(info_field "$NVM_PORT" nvm nvm_offloaded_keys) keys offloaded," \
   "$(info_field "$NVM_PORT" nvm nvm_offloads) offloads and" \
-  "$(info_field "$NVM_PORT" nvm nvm_offloaded_reads) store reads in all."
+  "$(info_field "$NVM_PORT" nvm nvm_offloaded_reads) store reads in all" \
+  "($(info_field "$NVM_PORT" nvm nvm_offloaded_reads_admitted) of them brought back to DRAM)."
 echo
 echo "| pipeline | GET rps all in DRAM | GET rps NVM tier | NVM / DRAM |"
 echo "|---|---|---|---|"

@@ -8,6 +8,8 @@
 #   RESTART_KEYS="1000000 10000000"   dataset sizes for part (b)
 #   NVM_DIR=/dev/shm/...  where the NVM regions live (tmpfs: page cache
 #                         standing in for PMEM, as the issue prescribes)
+#   BASELINE=/path/to/an/older/amber-server   part (a) adds it, in NVM mode,
+#                         as a fifth server: the same rounds, interleaved
 #
 # (a) SET throughput, `redis-benchmark -t set -c 50 -r 100000 -n N -P p`,
 #     against four amber servers started together: NVM mode (pmem backend,
@@ -47,6 +49,7 @@ bench_scratch nvmcompare nvm
 config_args() {
   case $1 in
     nvm) echo "--nvm-enabled yes --nvm-size 1gb --nvm-path $NVM_DIR/a" ;;
+    baseline) echo "--nvm-enabled yes --nvm-size 1gb --nvm-path $NVM_DIR/baseline" ;;
     always) echo "--appendonly yes --appendfsync always" ;;
     everysec) echo "--appendonly yes --appendfsync everysec" ;;
     none) echo "--appendonly no" ;;
@@ -55,12 +58,14 @@ config_args() {
 
 # ---------------------------------------------------------------- (a)
 part_a() {
-  local results="$WORK/a.csv" configs="nvm always everysec none" c p round rps
+  local results="$WORK/a.csv" configs="nvm always everysec none" c p round rps BASELINE_ROWS=""
   declare -A port pid
-  mkdir -p "$NVM_DIR/a"
+  [ -n "${BASELINE:-}" ] && configs="$configs baseline"
+  mkdir -p "$NVM_DIR/a" "$NVM_DIR/baseline"
   for c in $configs; do
     # shellcheck disable=SC2046
-    start_binary "amber-$c" "$AMBER" "$WORK/a-$c" $(config_args "$c")
+    start_binary "amber-$c" "$([ "$c" = baseline ] && echo "$BASELINE" || echo "$AMBER")" \
+      "$WORK/a-$c" $(config_args "$c")
     port[$c]=$PORT pid[$c]=$PID
   done
   for round in $(seq 1 "$ROUNDS"); do
@@ -87,8 +92,18 @@ part_a() {
     printf '| %s | %.0f | %.0f | %.0f | %.0f | %s | %s |\n' "$p" "${med[nvm]}" "${med[always]}" \
       "${med[everysec]}" "${med[none]}" "$(ratio "${med[nvm]}" "${med[everysec]}")" \
       "$(ratio "${med[nvm]}" "${med[none]}")"
+    if [ -n "${BASELINE:-}" ]; then
+      BASELINE_ROWS+="| $p | $(printf '%.0f' "${med[nvm]}") | $(printf '%.0f' "${med[baseline]}") | $(ratio "${med[nvm]}" "${med[baseline]}") |"$'\n'
+    fi
   done
   echo
+  if [ -n "${BASELINE:-}" ]; then
+    echo "NVM mode against the baseline binary ($BASELINE):"
+    echo
+    echo "| pipeline | NVM SET rps | baseline NVM SET rps | NVM / baseline |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "$BASELINE_ROWS"
+  fi
 }
 
 # ---------------------------------------------------------------- (b)
