@@ -142,14 +142,9 @@ Entry* Db::bring_back(Entry* e) {
 }
 
 const Entry* Db::find_for_read(std::string_view key, uint32_t now_lru) {
-  Entry* e = dict_.find(key);
-  if (e == nullptr) {
-    if (lazy_ == nullptr) [[likely]]
-      return nullptr;
-    e = lazy_->fault_in(*this, key);
-    if (e == nullptr) return nullptr;
-  }
-  const uint32_t idle_s = (now_lru - e->lru) & kLruClockMax;
+  Entry* e = fault_in_if_missing(dict_.find(key), key);
+  if (e == nullptr) return nullptr;
+  const uint32_t idle_s = lru_idle_s(now_lru, e->lru);
   e->lru = now_lru;
   if (!e->is_offloaded()) [[likely]]
     return e;

@@ -193,16 +193,17 @@ class Db {
   void preserve_all();
 
  private:
+  // A miss (`e` null) asks the lazy keyspace; the entry may be offloaded.
+  Entry* fault_in_if_missing(Entry* e, std::string_view key) {
+    if (e != nullptr || lazy_ == nullptr) [[likely]]
+      return e;
+    return lazy_->fault_in(*this, key);
+  }
   // find()'s slow paths: a miss asks the lazy keyspace, an offloaded entry
   // gets its value back.
   Entry* resolve(Entry* e, std::string_view key) {
-    if (e == nullptr) {
-      if (lazy_ == nullptr) [[likely]]
-        return nullptr;
-      e = lazy_->fault_in(*this, key);
-      if (e == nullptr) return nullptr;
-    }
-    if (e->is_offloaded()) [[unlikely]]
+    e = fault_in_if_missing(e, key);
+    if (e != nullptr && e->is_offloaded()) [[unlikely]]
       return bring_back(e);
     return e;
   }

@@ -234,13 +234,12 @@ Entry* Engine::lookup_write(int db, std::string_view key, int64_t now_ms) {
     expire_entry(db, e);
     return nullptr;
   }
-  e->lru = static_cast<uint32_t>(now_ms / 1000) & kLruClockMax;
+  e->lru = lru_clock_at(now_ms);
   return e;
 }
 
 const Entry* Engine::lookup_read(int db, std::string_view key, int64_t now_ms) {
-  const uint32_t now_lru = static_cast<uint32_t>(now_ms / 1000) & kLruClockMax;
-  const Entry* e = dbs_[static_cast<size_t>(db)]->find_for_read(key, now_lru);
+  const Entry* e = dbs_[static_cast<size_t>(db)]->find_for_read(key, lru_clock_at(now_ms));
   if (e != nullptr && key_is_expired(e, now_ms)) {
     expire_entry(db, e);
     e = nullptr;
@@ -273,8 +272,6 @@ Entry* Engine::lookup_no_touch(int db, std::string_view key, int64_t now_ms) {
   return e;
 }
 
-uint32_t Engine::lru_clock() const {
-  return static_cast<uint32_t>(clock_.now_ms() / 1000) & kLruClockMax;
-}
+uint32_t Engine::lru_clock() const { return lru_clock_at(clock_.now_ms()); }
 
 }  // namespace amber

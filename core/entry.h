@@ -32,8 +32,16 @@ enum class ValueType : uint8_t { kString = 0 };
 enum class Encoding : uint8_t { kRaw = 0, kInt = 1, kEmbstr = 8 };
 
 inline constexpr int64_t kNoExpire = -1;
-// Redis's LRU_CLOCK_MAX: Entry::lru holds seconds modulo 2^24.
+// Redis's LRU clock: Entry::lru holds seconds modulo 2^24 (LRU_CLOCK_MAX).
 inline constexpr uint32_t kLruClockMax = (1u << 24) - 1;
+inline uint32_t lru_clock_at(int64_t now_ms) {
+  return static_cast<uint32_t>(now_ms / 1000) & kLruClockMax;
+}
+// Seconds from `lru` to `now` on that clock, which wraps about every 194
+// days (Redis's estimateObjectIdleTime).
+inline uint32_t lru_idle_s(uint32_t now, uint32_t lru) {
+  return now >= lru ? now - lru : now + (kLruClockMax - lru);
+}
 
 // Redis's OBJ_SHARED_REFCOUNT: what OBJECT REFCOUNT reports for shared integers.
 inline constexpr int64_t kSharedRefcount = 2147483647;

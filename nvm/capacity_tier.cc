@@ -22,7 +22,6 @@ namespace {
 constexpr size_t kLoggedSeqBuckets = size_t{1} << 18;
 // Values this small stay: the stub would save next to nothing.
 constexpr uint32_t kMinOffloadBytes = 16;
-constexpr uint32_t kLruClockMax = (1 << 24) - 1;
 // Entries looked at per sweep step, whatever share of them is offloaded, and
 // steps per pick.
 constexpr size_t kMaxSampleEntries = 128;
@@ -79,7 +78,7 @@ uint64_t CapacityTier::offloaded_keys() const {
 // access counter under LFU (the `lru` field holds what the policy keeps).
 uint64_t CapacityTier::coldness(const Entry& e, uint32_t now_lru) const {
   if (engine_.options().lfu_policy) return 255 - (e.lru & 255);
-  return now_lru >= e.lru ? now_lru - e.lru : now_lru + (kLruClockMax - e.lru);
+  return lru_idle_s(now_lru, e.lru);
 }
 
 int CapacityTier::choose_db() {

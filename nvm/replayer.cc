@@ -63,30 +63,25 @@ void Replayer::plan_ahead(uint64_t end) {
     if (!decoded) plan_ops_.clear();
     const size_t key_ops = key_op_count(plan_ops_);
     const bool structural = key_ops < plan_ops_.size();
-    if (!plan_.has_room(waiting + key_ops)) {
-      add_waiting();
-      // Wait for the applied ops to make room, unless the record alone
-      // is larger than the window.
-      if (!plan_.has_room(key_ops)) {
-        if (plan_.planned() > plan_.applied()) break;
-        plan_.skip(key_ops);
-        if (structural) plan_.barrier();
-        summary_of(records_planned_++) = {next_lsn, seq, static_cast<uint32_t>(key_ops), structural,
-                                          decoded};
-        plan_lsn_ = next_lsn;
-        continue;
+    if (!plan_.has_room(waiting + key_ops)) add_waiting();
+    if (plan_.has_room(key_ops)) {
+      for (const LogOp& op : plan_ops_) {
+        if (!is_key_op(op)) {
+          add_waiting();
+          plan_.barrier();
+          continue;
+        }
+        const uint64_t hash = SupersededOps::hash(op.db, op.key);
+        plan_.prefetch(hash);
+        pending[waiting++] = {op.db, op.key, hash};
+        if (waiting == kPlanBatch) add_waiting();
       }
-    }
-    for (const LogOp& op : plan_ops_) {
-      if (!is_key_op(op)) {
-        add_waiting();
-        plan_.barrier();
-        continue;
-      }
-      const uint64_t hash = SupersededOps::hash(op.db, op.key);
-      plan_.prefetch(hash);
-      pending[waiting++] = {op.db, op.key, hash};
-      if (waiting == kPlanBatch) add_waiting();
+    } else if (plan_.planned() > plan_.applied()) {
+      break;  // wait for the applied ops to make room
+    } else {
+      // The record alone has more ops than the window.
+      plan_.skip(key_ops);
+      if (structural) plan_.barrier();
     }
     summary_of(records_planned_++) = {next_lsn, seq, static_cast<uint32_t>(key_ops), structural,
                                       decoded};
@@ -104,21 +99,17 @@ Status Replayer::apply(const Decoded& record) {
   }
   uint64_t ordinal = record.first_ordinal;
   for (const LogOp& op : record.ops) {
+    if (is_key_op(op) && plan_.superseded(ordinal++)) {
+      ++superseded_ops_;
+      continue;
+    }
     Status status;
     switch (op.kind) {
       case LogOpKind::kUpsert:
-        if (plan_.superseded(ordinal++)) {
-          ++superseded_ops_;
-        } else {
-          status = store_->upsert(op.db, op.key, op.value, op.expire_ms);
-        }
+        status = store_->upsert(op.db, op.key, op.value, op.expire_ms);
         break;
       case LogOpKind::kRemove:
-        if (plan_.superseded(ordinal++)) {
-          ++superseded_ops_;
-        } else {
-          status = store_->remove(op.db, op.key);
-        }
+        status = store_->remove(op.db, op.key);
         break;
       case LogOpKind::kFlushDb:
         store_->flush_db(op.db);

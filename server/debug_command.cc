@@ -33,7 +33,6 @@ namespace {
 
 // Redis shares integer objects 0..9999 (OBJ_SHARED_INTEGERS); DEBUG OBJECT
 // reports their refcount as OBJ_SHARED_REFCOUNT.
-constexpr uint32_t kLruClockMax = (1u << 24) - 1;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -130,8 +129,7 @@ void debug_object(CommandContext& ctx, const DebugHooks& hooks) {
   if (e == nullptr) return ctx.reply.error(errors::kNoSuchKey);
   static constexpr const char* kEncodingNames[] = {"raw", "int", "", "", "", "", "", "", "embstr"};
   bool shared = e->is_shared_integer();
-  uint32_t now = static_cast<uint32_t>((ctx.now_ms / 1000) & kLruClockMax);
-  uint64_t idle_s = now >= e->lru ? now - e->lru : now + (kLruClockMax - e->lru);
+  uint64_t idle_s = lru_idle_s(lru_clock_at(ctx.now_ms), e->lru);
   bool compress = hooks.rdb_compression ? hooks.rdb_compression() : true;
   char line[256];
   std::snprintf(

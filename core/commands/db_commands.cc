@@ -19,10 +19,6 @@ namespace {
 
 constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 
-uint32_t lru_now(const CommandContext& ctx) {
-  return static_cast<uint32_t>((ctx.now_ms / 1000) & ((1 << 24) - 1));
-}
-
 void select_command(CommandContext& ctx) {
   int db;
   if (!parse_db_index_or_reply(ctx, ctx.argv[1], &db)) return;
@@ -63,7 +59,7 @@ void move_command(CommandContext& ctx) {
     ctx.reply.integer(0);
     return;
   }
-  clone_entry(ctx.engine.db(dst), key, *e, lru_now(ctx));
+  clone_entry(ctx.engine.db(dst), key, *e, lru_clock_at(ctx.now_ms));
   ctx.engine.delete_key(src, key);
   ctx.engine.signal_modified(src, key);
   ctx.engine.signal_modified(dst, key);
@@ -105,7 +101,7 @@ void copy_command(CommandContext& ctx) {
     ctx.engine.delete_key(dst, new_key);
   }
   // Redis duplicates the value object: the copy never shares an integer.
-  clone_entry(ctx.engine.db(dst), new_key, *e, lru_now(ctx))->unshared = 1;
+  clone_entry(ctx.engine.db(dst), new_key, *e, lru_clock_at(ctx.now_ms))->unshared = 1;
   ctx.engine.signal_modified(dst, new_key);
   ctx.engine.add_dirty(1);
   ctx.reply.integer(1);

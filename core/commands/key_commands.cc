@@ -91,10 +91,6 @@ bool option_is(std::string_view arg, std::string_view option) {
 
 namespace {
 
-uint32_t lru_now(const CommandContext& ctx) {
-  return static_cast<uint32_t>((ctx.now_ms / 1000) & ((1 << 24) - 1));
-}
-
 // DEL and UNLINK: amber frees values at once either way.
 void del_command(CommandContext& ctx) {
   const int db = ctx.session.db;
@@ -152,7 +148,7 @@ void rename_generic(CommandContext& ctx, bool nx) {
     }
     ctx.engine.delete_key(db, new_key);
   }
-  keys::clone_entry(ctx.engine.db(db), new_key, *src, lru_now(ctx));
+  keys::clone_entry(ctx.engine.db(db), new_key, *src, lru_clock_at(ctx.now_ms));
   ctx.engine.delete_key(db, key);
   ctx.engine.signal_modified(db, key);
   ctx.engine.signal_modified(db, new_key);

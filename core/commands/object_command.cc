@@ -17,7 +17,6 @@
 namespace amber::keys {
 namespace {
 
-constexpr uint32_t kLruClockMax = (1 << 24) - 1;
 // lfu-decay-time: minutes for the LFU counter to lose one step (Redis default).
 constexpr uint64_t kLfuDecayMinutes = 1;
 
@@ -96,11 +95,7 @@ void idletime_command(CommandContext& ctx) {
     ctx.reply.error(kLfuSelected);
     return;
   }
-  // The 24-bit clock wraps about every 194 days; Redis's arithmetic for it.
-  const uint32_t now = static_cast<uint32_t>((ctx.now_ms / 1000) & kLruClockMax);
-  const uint32_t lru = e->lru;
-  const uint64_t idle_s = now >= lru ? now - lru : now + (kLruClockMax - lru);
-  ctx.reply.integer(static_cast<int64_t>(idle_s));
+  ctx.reply.integer(static_cast<int64_t>(lru_idle_s(lru_clock_at(ctx.now_ms), e->lru)));
 }
 
 // Under an LFU policy the entry's clock field holds Redis's LFU layout:

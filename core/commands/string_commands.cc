@@ -22,10 +22,6 @@ namespace {
 // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
 constexpr size_t kEmbstrSizeLimit = 44;
 
-uint32_t lru_now(const CommandContext& ctx) {
-  return static_cast<uint32_t>((ctx.now_ms / 1000) & ((1 << 24) - 1));
-}
-
 }  // namespace
 
 bool reply_wrong_type(CommandContext& ctx, const Entry* e) {
@@ -48,7 +44,7 @@ bool reply_value(CommandContext& ctx, std::string_view key) {
 Entry* create(CommandContext& ctx, std::string_view key, std::string_view value,
               Encoding encoding) {
   Entry* e = ctx.db().insert(key, value, encoding);
-  e->lru = lru_now(ctx);
+  e->lru = lru_clock_at(ctx.now_ms);
   return e;
 }
 
@@ -78,7 +74,7 @@ Entry* store_over(CommandContext& ctx, Entry* current, std::string_view key, std
   } else {
     e = db.insert(key, value, encoding);
   }
-  e->lru = lru_now(ctx);
+  e->lru = lru_clock_at(ctx.now_ms);
   ctx.engine.signal_modified(ctx.session.db, key);
   return e;
 }

@@ -27,7 +27,6 @@ namespace {
 
 // One LZF back-reference of 3 bytes expands to at most 264 bytes.
 constexpr uint64_t kMaxLzfExpansion = 88;
-constexpr uint32_t kLruClockMax = (1u << 24) - 1;
 
 std::string hex64(uint64_t v) {
   char buf[24];

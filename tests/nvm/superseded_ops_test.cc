@@ -43,6 +43,15 @@ struct Fixture {
     builder.upsert(db, key, value, -1);
     append();
   }
+  // Persists what was appended and folds it in with one replay step;
+  // returns the ops the step skipped as superseded.
+  uint64_t persist_and_replay() {
+    log->persist();
+    Replayer replayer(log.get(), store.get());
+    Status status = replayer.step(100);
+    EXPECT_TRUE(status.ok()) << status.to_string();
+    return replayer.superseded_ops();
+  }
   // The store's value of `key`, or "(none)".
   std::string value_of(uint32_t db, std::string_view key) const {
     StoreItemView item;
@@ -76,10 +85,7 @@ TEST(SupersededOps, ARemoveSupersedesAndIsSupersededLikeAnUpsert) {
   f.begin();
   f.builder.remove(0, "b");
   f.append();
-  f.log->persist();
-  Replayer replayer(f.log.get(), f.store.get());
-  ASSERT_TRUE(replayer.step(100).ok());
-  EXPECT_EQ(replayer.superseded_ops(), 2u);  // upsert a, upsert b
+  EXPECT_EQ(f.persist_and_replay(), 2u);  // upsert a, upsert b
   EXPECT_EQ(f.value_of(0, "a"), "(none)");
   EXPECT_EQ(f.value_of(0, "b"), "(none)");
 }
@@ -105,10 +111,7 @@ TEST(SupersededOps, AWriteBeforeASwapIsNotSupersededByTheSameNameAfterIt) {
   f.builder.swap_db(0, 1);
   f.append();
   f.upsert(0, "k", "stays in db 0");
-  f.log->persist();
-  Replayer replayer(f.log.get(), f.store.get());
-  ASSERT_TRUE(replayer.step(100).ok());
-  EXPECT_EQ(replayer.superseded_ops(), 0u);
+  EXPECT_EQ(f.persist_and_replay(), 0u);
   EXPECT_EQ(f.value_of(1, "k"), "moves to db 1");
   EXPECT_EQ(f.value_of(0, "k"), "stays in db 0");
 }
@@ -123,10 +126,7 @@ TEST(SupersededOps, KeysCompareByDatabaseAndEveryByte) {
   const std::string long_key(40, 'x');
   f.upsert(0, long_key + "1", "long 1");
   f.upsert(0, long_key + "2", "long 2");
-  f.log->persist();
-  Replayer replayer(f.log.get(), f.store.get());
-  ASSERT_TRUE(replayer.step(100).ok());
-  EXPECT_EQ(replayer.superseded_ops(), 0u);
+  EXPECT_EQ(f.persist_and_replay(), 0u);
   EXPECT_EQ(f.value_of(0, "k"), "db 0");
   EXPECT_EQ(f.value_of(1, "k"), "db 1");
   EXPECT_EQ(f.value_of(0, std::string("k\0", 2)), "longer");
@@ -138,10 +138,7 @@ TEST(SupersededOps, ALongKeyIsSupersededByItsEqual) {
   const std::string long_key(100, 'y');
   f.upsert(0, long_key, "first");
   f.upsert(0, long_key, "second");
-  f.log->persist();
-  Replayer replayer(f.log.get(), f.store.get());
-  ASSERT_TRUE(replayer.step(100).ok());
-  EXPECT_EQ(replayer.superseded_ops(), 1u);
+  EXPECT_EQ(f.persist_and_replay(), 1u);
   EXPECT_EQ(f.value_of(0, long_key), "second");
 }
 
