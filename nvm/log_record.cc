@@ -93,10 +93,17 @@ void LogRecordBuilder::upsert(uint32_t db, std::string_view key, std::string_vie
                               int64_t expire_ms) {
   AMBER_ASSERT(db < kMaxDb && key.size() <= UINT32_MAX && value.size() <= UINT32_MAX);
   put_op(LogOpKind::kUpsert);
-  put(&buffer_, static_cast<uint8_t>(db));
-  put(&buffer_, expire_ms);
-  put(&buffer_, static_cast<uint32_t>(key.size()));
-  put(&buffer_, static_cast<uint32_t>(value.size()));
+  // The fixed part in one append: every logged write passes here.
+  char head[1 + 8 + 4 + 4];
+  const uint8_t db_byte = static_cast<uint8_t>(db);
+  const uint32_t key_len = static_cast<uint32_t>(key.size());
+  const uint32_t value_len = static_cast<uint32_t>(value.size());
+  std::memcpy(head, &db_byte, 1);
+  std::memcpy(head + 1, &expire_ms, 8);
+  std::memcpy(head + 9, &key_len, 4);
+  std::memcpy(head + 13, &value_len, 4);
+  buffer_.reserve(buffer_.size() + sizeof(head) + key.size() + value.size());
+  buffer_.append(head, sizeof(head));
   buffer_.append(key);
   buffer_.append(value);
 }

@@ -108,7 +108,11 @@ class PmemLog {
   // Keeps the pages a little ahead of appended_ mapped in (Region::prefault),
   // for the first lap of this process over the data area.
   void prefault_ahead();
-  // `*is_record` (if not null): false for a pad or an implicit skip.
+  // Checks the framing of the record at `lsn` (kind, length within the
+  // appended bytes) and sets where the next one starts. `*is_record` (if
+  // not null): false for a pad or an implicit skip.
+  Status frame(uint64_t lsn, uint64_t* next_lsn, bool* is_record = nullptr) const;
+  // frame() and the checksum: what open() accepts.
   Status validate_record(uint64_t lsn, uint64_t* next_lsn, bool* is_record = nullptr) const;
 
   Region* region_;

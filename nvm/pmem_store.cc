@@ -318,12 +318,24 @@ void PmemStore::end_unit() {
   region_->store_u64(kAppliedSeqOffset, unit_seq_);
   applied_seq_ = unit_seq_;
   applied_seq_unflushed_ = true;
+  applied_seq_unstored_ = false;
   in_unit_ = false;
+}
+
+void PmemStore::skip_unit(uint64_t seq) {
+  AMBER_ASSERT(!in_unit_ && seq > applied_seq() && seq < kMaxSeq);
+  applied_seq_ = seq;
+  applied_seq_unstored_ = true;
 }
 
 void PmemStore::abandon_unit() { in_unit_ = false; }
 
 void PmemStore::flush_applied_seq() {
+  if (applied_seq_unstored_) {
+    region_->store_u64(kAppliedSeqOffset, applied_seq_);
+    applied_seq_unstored_ = false;
+    applied_seq_unflushed_ = true;
+  }
   if (!applied_seq_unflushed_) return;
   region_->flush(region_->base() + kAppliedSeqOffset, 8);
   applied_seq_unflushed_ = false;

@@ -122,12 +122,17 @@ class PmemStore {
   // crash then re-applies them, idempotently); a later FLUSHDB, FLUSHALL or
   // SWAPDB cannot.
   void end_unit();
+  // Marks unit `seq` applied without opening it: a record whose every op is
+  // superseded changes nothing here. Its applied seq reaches the region with
+  // the next end_unit(), structural op or sync(), so a run of such records
+  // costs no region write. REQUIRES: as begin_unit(seq).
+  void skip_unit(uint64_t seq);
   // Closes a unit that failed half-way (a full store): it stays unapplied
   // and is applied again, from its start, by a later begin_unit(seq).
   void abandon_unit();
-  // Makes the last end_unit() durable.
+  // Makes the last end_unit() or skip_unit() durable.
   void sync();
-  // The last unit ended (durable after sync()).
+  // The last unit ended or skipped (durable after sync()).
   uint64_t applied_seq() const;
 
   // --- Background work ---
@@ -198,6 +203,7 @@ class PmemStore {
   // every unit, which may evict it, and the Replayer asks for it per record.
   uint64_t applied_seq_;
   bool applied_seq_unflushed_ = false;
+  bool applied_seq_unstored_ = false;  // skip_unit() moved it, the region has an older one
 };
 
 }  // namespace amber::nvm

@@ -42,15 +42,10 @@ Replayer::Replayer(PmemLog* log, PmemStore* store)
 
 void Replayer::plan_ahead(uint64_t end) {
   // Ops wait here, their buckets prefetched, until a batch is full.
-  struct Pending {
-    uint32_t db;
-    std::string_view key;
-    uint64_t hash;
-  };
-  std::array<Pending, kPlanBatch> pending;
+  std::array<SupersededOps::Op, kPlanBatch> pending;
   size_t waiting = 0;
   auto add_waiting = [&] {
-    for (size_t i = 0; i < waiting; ++i) plan_.add(pending[i].db, pending[i].key, pending[i].hash);
+    if (waiting > 0) plan_.add(std::span(pending.data(), waiting));
     waiting = 0;
   };
   while (plan_lsn_ < end && records_planned_ - records_applied_ < summaries_.size()) {
@@ -91,12 +86,12 @@ void Replayer::plan_ahead(uint64_t end) {
 }
 
 Status Replayer::apply(const Decoded& record) {
-  store_->begin_unit(record.seq);
   if (record.unread) {
     superseded_ops_ += record.key_ops;
-    store_->end_unit();
+    store_->skip_unit(record.seq);
     return Status();
   }
+  store_->begin_unit(record.seq);
   uint64_t ordinal = record.first_ordinal;
   for (const LogOp& op : record.ops) {
     if (is_key_op(op) && plan_.superseded(ordinal++)) {

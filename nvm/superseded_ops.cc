@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -86,22 +87,39 @@ void SupersededOps::prefetch(uint64_t hash) const {
   __builtin_prefetch(bucket + 1, 1);
 }
 
-void SupersededOps::add(uint32_t db, std::string_view key, uint64_t hash) {
-  AMBER_ASSERT(has_room(1));
-  const uint64_t ordinal = planned_++;
-  set_bit(ordinal, false);
-  Slot* slot = find(hash, db, key);
-  if (slot != nullptr) {
-    if (slot->ordinal >= barrier_) set_bit(slot->ordinal, true);
-  } else {
-    slot = victim(hash);
+void SupersededOps::add(std::span<const Op> ops) {
+  AMBER_ASSERT(has_room(ops.size()));
+  for (size_t i = 0; i < ops.size(); i += kMarkBatch) {
+    add_batch(ops.subspan(i, std::min(kMarkBatch, ops.size() - i)));
   }
-  slot->hash = hash;
-  slot->ordinal = ordinal;
-  slot->key = key.data();
-  slot->key_len = static_cast<uint32_t>(key.size());
-  slot->db = db;
-  std::memcpy(slot->inline_key, key.data(), std::min(key.size(), sizeof(slot->inline_key)));
+}
+
+void SupersededOps::add_batch(std::span<const Op> ops) {
+  // The bit of an op planned long ago is a cache miss (the ring is read at
+  // random): the batch finds all its slots and prefetches those bits first,
+  // and marks them after.
+  std::array<uint64_t, kMarkBatch> marks;
+  size_t mark_count = 0;
+  for (const Op& op : ops) {
+    const uint64_t ordinal = planned_++;
+    set_bit(ordinal, false);
+    Slot* slot = find(op.hash, op.db, op.key);
+    if (slot != nullptr) {
+      if (slot->ordinal >= barrier_) {
+        marks[mark_count++] = slot->ordinal;
+        __builtin_prefetch(&ring_[(slot->ordinal & (ring_bits_ - 1)) / 64], 1);
+      }
+    } else {
+      slot = victim(op.hash);
+    }
+    slot->hash = op.hash;
+    slot->ordinal = ordinal;
+    slot->key = op.key.data();
+    slot->key_len = static_cast<uint32_t>(op.key.size());
+    slot->db = op.db;
+    std::memcpy(slot->inline_key, op.key.data(), std::min(op.key.size(), sizeof(slot->inline_key)));
+  }
+  for (size_t i = 0; i < mark_count; ++i) set_bit(marks[i], true);
 }
 
 void SupersededOps::skip(size_t ops) {

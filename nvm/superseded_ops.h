@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -50,10 +51,16 @@ class SupersededOps {
   // ahead, so that the table's cache misses overlap.
   static uint64_t hash(uint32_t db, std::string_view key);
   void prefetch(uint64_t hash) const;
-  // Plans the next op on (db, key); marks the op before it on the same key
-  // superseded when the rules above allow. `key` must stay valid until this
-  // op is applied (it points into the log). `hash` is hash(db, key).
-  void add(uint32_t db, std::string_view key, uint64_t hash);
+  // A key op to plan. `key` must stay valid until the op is applied (it
+  // points into the log); `hash` is hash(db, key).
+  struct Op {
+    uint32_t db;
+    std::string_view key;
+    uint64_t hash;
+  };
+  // Plans `ops`, in order, as the next ops; each marks the op before it on
+  // the same key superseded when the rules above allow.
+  void add(std::span<const Op> ops);
   // Gives the next `ops` ops ordinals without planning them (a record with
   // more ops than the window): none of them is reported superseded.
   void skip(size_t ops);
@@ -86,6 +93,9 @@ class SupersededOps {
   Slot* victim(uint64_t hash);
   bool live(const Slot& slot) const { return slot.key != nullptr && slot.ordinal >= applied_; }
   void set_bit(uint64_t ordinal, bool value);
+  // add() for at most kMarkBatch ops.
+  void add_batch(std::span<const Op> ops);
+  static constexpr size_t kMarkBatch = 16;
 
   // Huge pages where the kernel gives them: the table is read at random.
   std::vector<Slot, BucketAllocator<Slot>> slots_;

@@ -155,6 +155,30 @@ TEST(SupersededOps, SmallStepsSkipWhatTheWholeLogSupersedes) {
   for (int k = 0; k < 20; ++k) EXPECT_EQ(f.value_of(0, "key" + std::to_string(k)), "4");
 }
 
+void add_one(SupersededOps* plan, uint32_t db, std::string_view key) {
+  const SupersededOps::Op op{db, key, SupersededOps::hash(db, key)};
+  plan->add({&op, 1});
+}
+
+TEST(SupersededOps, OpsPlannedInOneBatchMarkEachOtherInOrder) {
+  SupersededOps plan(/*window_ops=*/4096);
+  // More than one internal batch, with a key repeated inside a batch and
+  // across the batch boundary.
+  std::vector<std::string> keys = {"a", "b", "a", "c", "a"};
+  for (int i = 0; i < 14; ++i) keys.push_back("f" + std::to_string(i));
+  keys.push_back("b");  // the 20th op, in the second batch
+  std::vector<SupersededOps::Op> ops;
+  for (const std::string& key : keys) ops.push_back({0, key, SupersededOps::hash(0, key)});
+  plan.add(ops);
+  ASSERT_EQ(plan.planned(), keys.size());
+  std::vector<uint64_t> superseded;
+  for (uint64_t o = 0; o < plan.planned(); ++o) {
+    if (plan.superseded(o)) superseded.push_back(o);
+  }
+  // a@0 and a@2 by a@4; b@1 by b@19.
+  EXPECT_EQ(superseded, (std::vector<uint64_t>{0, 1, 2}));
+}
+
 TEST(SupersededOps, AFullWindowWaitsForTheAppliedOpsAndNeverReportsAStaleMark) {
   SupersededOps plan(/*window_ops=*/0);  // the smallest window
   uint64_t window = 0;
@@ -162,7 +186,7 @@ TEST(SupersededOps, AFullWindowWaitsForTheAppliedOpsAndNeverReportsAStaleMark) {
   ASSERT_GT(window, 0u);
   std::vector<std::string> keys;
   for (uint64_t i = 0; i < window; ++i) keys.push_back("k" + std::to_string(i % 7));
-  for (const std::string& key : keys) plan.add(0, key, SupersededOps::hash(0, key));
+  for (const std::string& key : keys) add_one(&plan, 0, key);
   EXPECT_FALSE(plan.has_room(1));
   // Every op but the last one on each of the 7 keys is superseded.
   uint64_t superseded = 0;
@@ -172,7 +196,7 @@ TEST(SupersededOps, AFullWindowWaitsForTheAppliedOpsAndNeverReportsAStaleMark) {
   ASSERT_TRUE(plan.has_room(1));
   // The ring wrapped: the new op's bit starts clear, and an op on an
   // applied key supersedes nothing (its slot is stale).
-  plan.add(0, "k0", SupersededOps::hash(0, "k0"));
+  add_one(&plan, 0, "k0");
   EXPECT_FALSE(plan.superseded(window));
 }
 

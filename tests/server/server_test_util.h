@@ -114,8 +114,12 @@ class ServerUnderTest {
   explicit ServerUnderTest(std::vector<std::string> args,
                            const std::function<void(Server&)>& setup = nullptr)
       : port_(free_port()) {
-    std::vector<std::string> all = {"amber-server", "--port", std::to_string(port_), "--loglevel",
-                                    "warning"};
+    // No save points unless a test asks: a shutdown SAVE into the shared
+    // working directory can fail while another test writes there, and a
+    // failed shutdown save keeps the server serving (Redis's SIGTERM rule),
+    // so the destructor's join would wait forever.
+    std::vector<std::string> all = {
+        "amber-server", "--port", std::to_string(port_), "--loglevel", "warning", "--save", ""};
     all.insert(all.end(), args.begin(), args.end());
     std::vector<const char*> argv;
     for (const std::string& a : all) argv.push_back(a.c_str());
