@@ -297,6 +297,14 @@ bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, 
   if (engine_ == nullptr || log_ == nullptr) return true;
   const bool exec = spec.name == "exec" && session.in_multi;
   if (!exec && !(spec.flags & kCmdWrite)) return true;
+  if (!exec && spec.name == "set" && argv.size() >= 3) {
+    // The most common write, without RecordBound's general rules: a lone
+    // SET logs its key with the new value, or nothing when NX / XX leave
+    // the key alone (the rules' max with the old value is for a later
+    // command of a transaction, which this is not).
+    return kRecordPrefixBytes + kUpsertOverheadBytes + argv[1].size() + argv[2].size() <=
+           log_->max_payload_bytes();
+  }
   Engine& engine = *engine_;
   const bool fault_in = filling();
   const RecordBound::SizeOf size_of = [&engine, fault_in](int db, std::string_view key) {
