@@ -17,8 +17,10 @@
 #     always, appendfsync everysec, and no persistence at all (appendonly
 #     no, save ''). Rounds interleave the four.
 # (b) Restart with N keys (DEBUG POPULATE N): amber in NVM mode restarted
-#     after SIGKILL once the log is replayed, against redis-server loading
-#     an RDB and a RESP AOF of the same keys. bench/restart_probe.py times
+#     after SIGKILL once the log is replayed, and again after a SIGKILL
+#     under SET load (-r KEYSPACE on other keys; the unreplayed log at
+#     nvm-replay-lag), against redis-server loading an RDB and a RESP AOF
+#     of the same keys. bench/restart_probe.py times
 #     exec -> first correct GET, -> first accepted SET, and (amber) -> the
 #     whole keyspace in DRAM (INFO nvm_fill_in_progress:0), with VmRSS.
 #
@@ -138,6 +140,36 @@ make_restart_datasets() {
   rm -rf "$WORK/b-redis"
 }
 
+info_field() {  # PORT SECTION FIELD -> its value
+  redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'
+}
+
+# A copy of the NVM directory, killed while a SET load on other keys keeps
+# the unreplayed log at nvm-replay-lag: what a crash under load leaves for
+# the restart to apply (the plain NVM row restarts with the log folded in).
+# Sets LOADED_LAG_MIB to the unreplayed log at the kill.
+make_loaded_nvm_dataset() {
+  local load lag=0 deadline=$((SECONDS + 120))
+  echo "(b) killing amber under SET load" >&2
+  cp -r "$NVM_DIR/b" "$NVM_DIR/b-loaded"
+  start_binary amber-nvm-loaded "$AMBER" "$WORK/b-loaded" --nvm-enabled yes \
+    --nvm-path "$NVM_DIR/b-loaded"
+  wait_info "$PORT" nvm nvm_fill_in_progress 0
+  taskset -c $CLIENT_CPU redis-benchmark -p "$PORT" -t set -c "$CLIENTS" -r "$KEYSPACE" \
+    -n 1000000000 -P 16 -q >/dev/null 2>&1 &
+  load=$!
+  # 30 MB: nvm-replay-lag's default (32 MiB) less what one step folds.
+  while [ "$lag" -lt 30000000 ] && [ $SECONDS -lt $deadline ]; do
+    sleep 0.05
+    lag=$(info_field "$PORT" nvm nvm_replay_lag_bytes)
+  done
+  kill -9 "$PID"
+  wait "$PID" 2>/dev/null || true
+  kill "$load" 2>/dev/null || true
+  wait "$load" 2>/dev/null || true
+  LOADED_LAG_MIB=$(awk -v b="$lag" 'BEGIN { printf "%.0f", b / 1048576 }')
+}
+
 probe() {  # LABEL PORT [--wait-info F:V] -- CMD...
   local label=$1
   shift
@@ -147,14 +179,26 @@ probe() {  # LABEL PORT [--wait-info F:V] -- CMD...
 
 part_b() {
   local n round results="$WORK/b.csv" port line
+  declare -A loaded_lag
   for n in $RESTART_KEYS; do
     make_restart_datasets "$n"
+    make_loaded_nvm_dataset
+    loaded_lag[$n]=$LOADED_LAG_MIB
     for round in $(seq 1 "$ROUNDS"); do
       port=$(free_port)
       line=$(probe "round $round: amber NVM restart, $n keys" "$port" key:123 value:123 \
         --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU "$AMBER" --port "$port" \
         --save '' --dir "$WORK/b-amber" --nvm-enabled yes --nvm-path "$NVM_DIR/b")
       echo "$n,nvm,$line" | tr ' ' ',' >>"$results"
+      # Each restart folds the log in: every round starts from the copy.
+      cp -r "$NVM_DIR/b-loaded" "$NVM_DIR/b-work"
+      port=$(free_port)
+      line=$(probe "round $round: amber NVM restart after a kill under load, $n keys" "$port" \
+        key:123 value:123 --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU \
+        "$AMBER" --port "$port" --save '' --dir "$WORK/b-loaded" --nvm-enabled yes \
+        --nvm-path "$NVM_DIR/b-work")
+      echo "$n,loaded,$line" | tr ' ' ',' >>"$results"
+      rm -rf "$NVM_DIR/b-work"
       port=$(free_port)
       line=$(probe "round $round: redis RDB load, $n keys" "$port" key:123 value:123 -- \
         taskset -c $SERVER_CPU "$REDIS" --port "$port" --save '' --dir "$WORK/rdb")
@@ -165,15 +209,16 @@ part_b() {
         --appendonly yes)
       echo "$n,aof,$line" | tr ' ' ',' >>"$results"
     done
-    rm -rf "$WORK/rdb" "$WORK/aof" "$WORK/b-amber" "$NVM_DIR/b"
+    rm -rf "$WORK/rdb" "$WORK/aof" "$WORK/b-amber" "$WORK/b-loaded" "$NVM_DIR/b" "$NVM_DIR/b-loaded"
   done
   echo "| keys | server, loading from | first GET ms | first SET ms | all in DRAM ms | VmRSS at first GET MiB | VmRSS after MiB | RssAnon after MiB |"
   echo "|---|---|---|---|---|---|---|---|"
   local kind col label
   for n in $RESTART_KEYS; do
-    for kind in nvm rdb aof; do
+    for kind in nvm loaded rdb aof; do
       case $kind in
         nvm) label="amber, NVM (pmem on tmpfs)" ;;
+        loaded) label="amber, NVM, killed under SET load (${loaded_lag[$n]} MiB of log to apply)" ;;
         rdb) label="redis-server, RDB" ;;
         aof) label="redis-server, AOF (RESP)" ;;
       esac

@@ -164,6 +164,37 @@ TEST(PmemStore, SwapDbExchangesTheContentOfTwoDatabases) {
   EXPECT_EQ(store->key_count(0), 1u);
 }
 
+TEST(PmemStore, ASkippedUnitIsAppliedAtOnceAndDurableWithTheNextSyncOrStructuralOp) {
+  auto region = EmulatedRegion::from_image(std::string(1 << 20, '\0'));
+  auto store = format_store(region.get());
+  store->begin_unit(1);
+  ASSERT_TRUE(store->upsert(0, "a", "1", -1).ok());
+  store->end_unit();
+  store->sync();
+  store->skip_unit(2);
+  store->skip_unit(3);
+  EXPECT_EQ(store->applied_seq(), 3u);
+  std::unique_ptr<EmulatedRegion> after;
+  // A crash now re-applies 2 and 3, which changed nothing: only more work.
+  EXPECT_EQ(reopen(region.get(), &after)->applied_seq(), 1u);
+  store->sync();
+  EXPECT_EQ(reopen(region.get(), &after)->applied_seq(), 3u);
+  // A structural op is never durable ahead of the applied seq before it.
+  store->skip_unit(4);
+  store->begin_unit(5);
+  store->flush_db(0);
+  EXPECT_EQ(reopen(region.get(), &after)->applied_seq(), 4u);
+  store->end_unit();
+  store->skip_unit(6);
+  store->sync();
+  auto reopened = reopen(region.get(), &after);
+  EXPECT_EQ(reopened->applied_seq(), 6u);
+  StoreItemView item;
+  bool found = true;
+  ASSERT_TRUE(reopened->get(0, "a", &item, &found).ok());
+  EXPECT_FALSE(found);
+}
+
 TEST(PmemStore, AUnitAppliedTwiceGivesTheSameStateAsOnce) {
   // A crash after some of a unit's ops: the Replayer applies it again.
   auto region = EmulatedRegion::from_image(std::string(1 << 20, '\0'));
