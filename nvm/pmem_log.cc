@@ -121,8 +121,7 @@ Status PmemLog::open(Region* region, std::unique_ptr<PmemLog>* log) {
 }
 
 // Checks the record (or pad, or implicit skip) at `lsn` against the end of
-// the appended records (at open(), the durable tail) and its checksum; sets
-// *next_lsn past it.
+// the appended records (at open(), the durable tail); sets *next_lsn past it.
 Status PmemLog::frame(uint64_t lsn, uint64_t* next_lsn, bool* is_record) const {
   uint64_t room = capacity_ - lsn % capacity_;
   if (is_record != nullptr) *is_record = false;
