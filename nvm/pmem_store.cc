@@ -312,7 +312,7 @@ void PmemStore::begin_unit(uint64_t seq) {
 // Only stored: flushing the line after every unit would also evict the
 // permutation and marks that the next unit reads. Units of upserts and
 // removes may become durable ahead of it (re-applying them is idempotent);
-// a structural op, and sync(), flush it first (flush_applied_seq).
+// a structural op, and sync(), make it durable first (persist_applied_seq).
 void PmemStore::end_unit() {
   AMBER_ASSERT(in_unit_);
   region_->store_u64(kAppliedSeqOffset, unit_seq_);
@@ -330,20 +330,26 @@ void PmemStore::skip_unit(uint64_t seq) {
 
 void PmemStore::abandon_unit() { in_unit_ = false; }
 
-void PmemStore::flush_applied_seq() {
+// Flushed *and drained* before a structural op's first store, not only
+// before its first persist: the media may take any stored line early (a
+// cache eviction), so a SWAPDB's base permutation could otherwise reach it
+// while the applied seq before it has not, and recovery would take that
+// base for the unit after the durable applied seq (found by the simulator:
+// `amber-sim --mode nvm --seed 100670`).
+void PmemStore::persist_applied_seq() {
   if (applied_seq_unstored_) {
     region_->store_u64(kAppliedSeqOffset, applied_seq_);
     applied_seq_unstored_ = false;
     applied_seq_unflushed_ = true;
   }
   if (!applied_seq_unflushed_) return;
-  region_->flush(region_->base() + kAppliedSeqOffset, 8);
+  region_->persist(region_->base() + kAppliedSeqOffset, 8);
   applied_seq_unflushed_ = false;
 }
 
 void PmemStore::sync() {
-  flush_applied_seq();
-  region_->drain();
+  persist_applied_seq();
+  region_->drain();  // the items and slots of the units since the last one
 }
 
 // Allocates the block for an item of `item_bytes`. Runs before the index is
@@ -451,9 +457,9 @@ Status PmemStore::remove(uint32_t db, std::string_view key) {
 }
 
 void PmemStore::flush_db(uint32_t db) {
-  // The previous unit's applied seq must be durable before this op is:
-  // recovery resolves the unit's keys with the permutation as of it.
-  flush_applied_seq();
+  // The previous unit's applied seq must be durable before any store of
+  // this op: recovery resolves the unit's keys with the permutation as of it.
+  persist_applied_seq();
   uint32_t phys = unit_physical_db(db);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);
@@ -464,7 +470,7 @@ void PmemStore::flush_db(uint32_t db) {
 }
 
 void PmemStore::flush_all() {
-  flush_applied_seq();  // before this op can be durable (see flush_db)
+  persist_applied_seq();  // before any store of this op (see flush_db)
   AMBER_ASSERT(in_unit_);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);
@@ -475,7 +481,7 @@ void PmemStore::flush_all() {
 }
 
 void PmemStore::swap_db(uint32_t a, uint32_t b) {
-  flush_applied_seq();  // before this op can be durable (see flush_db)
+  persist_applied_seq();  // before any store of this op (see flush_db)
   AMBER_ASSERT(in_unit_ && a < kMaxDatabases && b < kMaxDatabases);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);

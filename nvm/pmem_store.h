@@ -175,7 +175,7 @@ class PmemStore {
   void write_item(uint64_t offset, uint32_t block, uint32_t phys_db, std::string_view key,
                   std::string_view value, int64_t expire_ms);
   void swing_slot(uint64_t index, uint64_t value);
-  void flush_applied_seq();
+  void persist_applied_seq();
   void adjust_count(uint64_t slot_index, uint32_t phys_db, int delta);
   void start_walk(WalkKind kind);
   Status coalesce();
