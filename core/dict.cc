@@ -136,7 +136,7 @@ void Dict::clear(const std::function<void(Entry*)>& dispose) {
 
 void Dict::maybe_expand() {
   if (table_[0].empty()) {
-    table_[0].assign(kInitialBuckets, nullptr);
+    table_[0] = Table(kInitialBuckets);
     return;
   }
   if (rehashing()) return;
@@ -147,7 +147,7 @@ void Dict::reserve(size_t n) {
   if (rehashing() || n <= table_[0].size()) return;
   size_t buckets = std::bit_ceil(std::max(n, kInitialBuckets));
   if (size_ == 0) {
-    table_[0].assign(buckets, nullptr);
+    table_[0] = Table(buckets);
   } else {
     start_resize(buckets);
   }
@@ -163,7 +163,7 @@ void Dict::start_resize(size_t buckets) {
   AMBER_ASSERT(!rehashing());
   AMBER_ASSERT(std::has_single_bit(buckets));
   if (buckets == table_[0].size()) return;
-  table_[1].assign(buckets, nullptr);
+  table_[1] = Table(buckets);
   rehash_index_ = 0;
 }
 

@@ -87,7 +87,7 @@ class Dict {
   uint64_t hash(std::string_view key) const;
 
  private:
-  using Table = std::vector<Entry*, BucketAllocator<Entry*>>;
+  using Table = ZeroedBuckets<Entry*>;
 
   Entry** find_link(std::string_view key, uint64_t key_hash);
   void maybe_expand();

@@ -98,7 +98,7 @@ class SupersededOps {
   static constexpr size_t kMarkBatch = 16;
 
   // Huge pages where the kernel gives them: the table is read at random.
-  std::vector<Slot, BucketAllocator<Slot>> slots_;
+  ZeroedBuckets<Slot> slots_;
   size_t bucket_mask_ = 0;
   std::vector<uint64_t> ring_;  // a superseded bit per ordinal, mod ring_bits_
   uint64_t ring_bits_ = 0;
