@@ -17,8 +17,8 @@
 namespace amber::nvm {
 namespace {
 
-using testing::ModelState;
 using testing::ModelOp;
+using testing::ModelState;
 using testing::ModelUnit;
 
 struct StoreHistory {
