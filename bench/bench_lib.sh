@@ -26,6 +26,9 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 now_ms() { date +%s%3N; }
+info_field() {  # PORT SECTION FIELD -> its value in INFO
+  redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'
+}
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v r="$2" 'BEGIN { printf "%.2f", (r > 0 ? a / r : 0) }'; }
 status_kb() {

@@ -39,9 +39,6 @@ export PMEM_IS_PMEM_FORCE=1
 source "$HERE/bench_lib.sh"
 bench_scratch capacity nvm
 
-info_field() {  # PORT SECTION FIELD
-  redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'
-}
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 populate() {  # PORT LABEL

@@ -140,10 +140,6 @@ make_restart_datasets() {
   rm -rf "$WORK/b-redis"
 }
 
-info_field() {  # PORT SECTION FIELD -> its value
-  redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'
-}
-
 # A copy of the NVM directory, killed while a SET load on other keys keeps
 # the unreplayed log at nvm-replay-lag: what a crash under load leaves for
 # the restart to apply (the plain NVM row restarts with the log folded in).

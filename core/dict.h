@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/bucket_allocator.h"
 #include "core/entry.h"
+#include "core/zeroed_buckets.h"
 
 namespace amber {
 

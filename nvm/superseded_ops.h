@@ -31,7 +31,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/bucket_allocator.h"
+#include "core/zeroed_buckets.h"
 
 namespace amber::nvm {
 

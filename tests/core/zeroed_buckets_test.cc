@@ -2,7 +2,7 @@
 // line and large ones on a huge-page boundary, and sizing a large array
 // writes none of its pages (the restart of a big keyspace sizes its table
 // before it has the keys).
-#include "core/bucket_allocator.h"
+#include "core/zeroed_buckets.h"
 
 #include <gtest/gtest.h>
 

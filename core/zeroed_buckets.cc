@@ -1,6 +1,6 @@
-// See bucket_allocator.h for why large bucket arrays come from mmap, with
+// See zeroed_buckets.h for why large bucket arrays come from mmap, with
 // huge pages.
-#include "core/bucket_allocator.h"
+#include "core/zeroed_buckets.h"
 
 #include <sys/mman.h>
 
