@@ -22,7 +22,8 @@
 #     nvm-replay-lag), against redis-server loading an RDB and a RESP AOF
 #     of the same keys. bench/restart_probe.py times
 #     exec -> first correct GET, -> first accepted SET, and (amber) -> the
-#     whole keyspace in DRAM (INFO nvm_fill_in_progress:0), with VmRSS.
+#     whole keyspace in DRAM (INFO nvm_fill_in_progress:0), with VmRSS and
+#     the slowest of the GETs sent every millisecond until then.
 #
 # Servers on CPU 1, clients on CPU 0. Builds nothing. Markdown on stdout,
 # progress on stderr.
@@ -207,8 +208,8 @@ part_b() {
     done
     rm -rf "$WORK/rdb" "$WORK/aof" "$WORK/b-amber" "$WORK/b-loaded" "$NVM_DIR/b" "$NVM_DIR/b-loaded"
   done
-  echo "| keys | server, loading from | first GET ms | first SET ms | all in DRAM ms | VmRSS at first GET MiB | VmRSS after MiB | RssAnon after MiB |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| keys | server, loading from | first GET ms | first SET ms | all in DRAM ms | VmRSS at first GET MiB | VmRSS after MiB | RssAnon after MiB | slowest GET until all in DRAM ms |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   local kind col label
   for n in $RESTART_KEYS; do
     for kind in nvm loaded rdb aof; do
@@ -219,7 +220,7 @@ part_b() {
         aof) label="redis-server, AOF (RESP)" ;;
       esac
       printf '| %s | %s ' "$n" "$label"
-      for col in 3 4 5 6 7 8; do
+      for col in 3 4 5 6 7 8 9; do
         printf '| %.0f ' "$(awk -F, -v n="$n" -v k="$kind" -v c="$col" '$1==n && $2==k { print $c }' \
           "$results" | median)"
       done

@@ -7,9 +7,12 @@ redis-server loading an RDB or an AOF of the same data.
 
 usage: restart_probe.py PORT KEY EXPECTED [--wait-info FIELD:VALUE] -- CMD...
 Prints one line: get_ms set_ms ready_ms rss_get_mib rss_ready_mib
-anon_ready_mib (rss_*: VmRSS of the server, which counts the pages of a
-mapped NVM file it touched; anon_*: RssAnon, its private memory; ready_*:
-when FIELD of INFO had VALUE, or the same as get).
+anon_ready_mib wait_get_max_ms (rss_*: VmRSS of the server, which counts
+the pages of a mapped NVM file it touched; anon_*: RssAnon, its private
+memory; ready_*: when FIELD of INFO had VALUE, or the same as get;
+wait_get_max_ms: the slowest round trip of the GETs sent every millisecond
+until then, i.e. how long a client waited while the server worked towards
+FIELD:VALUE, e.g. filling DRAM after a restart; 0 without --wait-info).
 """
 import socket
 import subprocess
@@ -90,11 +93,20 @@ def main():
         except (ConnectionError, OSError):
             sock = None
             time.sleep(0.001)
+    wait_get_max_ms = 0.0
     if wait is not None and set_ms is not None:
+        next_info = 0.0
         while time.monotonic() < deadline:
-            if info_field(sock, wait[0]) == wait[1]:
-                break
-            time.sleep(0.01)
+            if time.monotonic() >= next_info:
+                if info_field(sock, wait[0]) == wait[1]:
+                    break
+                next_info = time.monotonic() + 0.01
+            sent = time.monotonic()
+            if command(sock, "GET", key) != want:
+                print("wrong GET reply while waiting", file=sys.stderr)
+                sys.exit(1)
+            wait_get_max_ms = max(wait_get_max_ms, (time.monotonic() - sent) * 1000)
+            time.sleep(0.001)
         ready_ms = (time.monotonic() - start) * 1000
     else:
         ready_ms = get_ms
@@ -112,7 +124,8 @@ def main():
     if get_ms is None or set_ms is None:
         print("probe failed", file=sys.stderr)
         sys.exit(1)
-    print(f"{get_ms:.1f} {set_ms:.1f} {ready_ms:.1f} {rss_get:.1f} {rss_ready:.1f} {anon_ready:.1f}")
+    print(f"{get_ms:.1f} {set_ms:.1f} {ready_ms:.1f} {rss_get:.1f} {rss_ready:.1f} {anon_ready:.1f} "
+          f"{wait_get_max_ms:.1f}")
 
 
 if __name__ == "__main__":

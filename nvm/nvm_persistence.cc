@@ -430,7 +430,15 @@ void NvmPersistence::before_reply() {
 Status NvmPersistence::step(size_t replay_records) {
   if (log_ == nullptr) return Status();
   if (fill_ != nullptr) {
-    fill_->step(options_.fill_slots_per_step);
+    const Clock& clock = engine_->clock();
+    const int64_t deadline_us = clock.now_us() + options_.fill_step_budget_us;
+    const uint64_t chunk = std::min(options_.fill_chunk_slots, options_.fill_slots_per_step);
+    uint64_t slots = 0;
+    do {
+      fill_->step(chunk);
+      slots += chunk;
+    } while (!fill_->done() && slots < options_.fill_slots_per_step &&
+             clock.now_us() < deadline_us);
     reap_fill();
     return failed_;
   }

@@ -75,7 +75,13 @@ struct NvmOptions {
   NvmBackend backend = NvmBackend::kPmem;
   size_t replay_records_per_step = 256;  // per step()
   uint64_t store_slots_per_step = 4096;  // per step()
-  uint64_t fill_slots_per_step = 16384;  // per step() while filling DRAM
+  // While filling DRAM, a step() moves store slots in chunks until this much
+  // time has passed or the cap is reached: the time bounds how long a
+  // request waits for the step (the work per slot varies with the keys'
+  // density and sizes), the cap keeps a simulated clock's steps finite.
+  int64_t fill_step_budget_us = 1000;
+  uint64_t fill_chunk_slots = 256;
+  uint64_t fill_slots_per_step = 16384;
   // nvm-dram-max-memory: the keyspace's DRAM bound (0: none); see
   // nvm/capacity_tier.h.
   uint64_t max_dram_bytes = 0;

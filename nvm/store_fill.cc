@@ -111,7 +111,7 @@ Entry* StoreFill::fault_in(Db& db, std::string_view key) {
 
 void StoreFill::step(uint64_t max_slots) {
   if (done_) return;
-  const uint64_t first_slot = cursor_;
+  if (!reserved_) reserve_from_sample();
   uint64_t next = 0;
   batch_.clear();
   Status s = store_.scan(
@@ -132,7 +132,6 @@ void StoreFill::step(uint64_t max_slots) {
       },
       &next);
   if (!s.ok() && error_.ok()) error_ = s;
-  if (first_slot == 0) reserve_from_sample(next == 0 ? store_.slot_count() : next);
   fill_batch();
   cursor_ = next;
   if (next == 0 || !s.ok()) {
@@ -163,13 +162,20 @@ void StoreFill::fill_batch() {
   }
 }
 
-void StoreFill::reserve_from_sample(uint64_t visited_slots) {
+void StoreFill::reserve_from_sample() {
+  constexpr uint64_t kSampleSlots = 16384;
+  reserved_ = true;
+  std::array<uint64_t, PmemStore::kMaxDatabases> seen{};
+  uint64_t next = 0;
+  // An error here shows again in the step that meets it.
+  (void)store_.scan(
+      0, kSampleSlots, [&seen](const StoreItemView& item) { ++seen[item.phys_db]; }, &next);
+  const uint64_t visited_slots = next == 0 ? store_.slot_count() : next;
   if (visited_slots == 0) return;
-  std::vector<uint64_t> seen(static_cast<size_t>(engine_.db_count()), 0);
-  for (const auto& [db, item] : batch_) ++seen[static_cast<size_t>(db)];
-  for (int db = 0; db < engine_.db_count(); ++db) {
-    const uint64_t sample = seen[static_cast<size_t>(db)];
-    if (sample == 0) continue;
+  for (uint32_t phys = 0; phys < PmemStore::kMaxDatabases; ++phys) {
+    const int db = engine_of_phys_[phys];
+    const uint64_t sample = seen[phys];
+    if (db < 0 || sample == 0) continue;
     // 5 % headroom over the sample's estimate; Dict rounds up to a power of 2.
     const double estimate = static_cast<double>(sample) * static_cast<double>(store_.slot_count()) /
                             static_cast<double>(visited_slots) * 1.05;

@@ -80,9 +80,11 @@ class StoreFill final : public LazyKeyspace {
   void insert(int db, const StoreItemView& item, uint64_t key_hash);
   // Fills one step's items: bucket prefetches ahead of the lookups.
   void fill_batch();
-  // After the first step: sizes each database for the keys the visited
-  // slots suggest, so the fill does not rehash its way up.
-  void reserve_from_sample(uint64_t visited_slots);
+  // Before the first step: counts the live keys of the first store slots
+  // (without moving them) and sizes each database for the keys they
+  // suggest, so the fill does not rehash its way up. The sample is larger
+  // than a step: a short first step would size the tables from a few keys.
+  void reserve_from_sample();
   void detach();
 
   Engine& engine_;
@@ -97,6 +99,7 @@ class StoreFill final : public LazyKeyspace {
   std::array<uint32_t, PmemStore::kMaxDatabases> logical_of_phys_{};
   std::vector<std::unordered_set<std::string>> superseded_;  // by engine db
   uint64_t cursor_ = 0;
+  bool reserved_ = false;
   // One step's live items (views into the frozen store) with their engine db.
   std::vector<std::pair<int, StoreItemView>> batch_;
   std::vector<uint64_t> hashes_;

@@ -25,13 +25,21 @@ class Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_us = 1'700'000'000'000'000) : now_us_(start_us) {}
-  int64_t now_us() const override { return now_us_; }
+  int64_t now_us() const override {
+    const int64_t now = now_us_;
+    now_us_ += tick_us_;
+    return now;
+  }
   void advance_us(int64_t delta_us) { now_us_ += delta_us; }
+  // From now on every reading moves the clock by `tick_us` (0: it stands
+  // still): for tests of work bounded by a time budget.
+  void tick_on_read(int64_t tick_us) { tick_us_ = tick_us; }
   void advance_ms(int64_t delta_ms) { now_us_ += delta_ms * 1000; }
   void set_us(int64_t now_us) { now_us_ = now_us; }
 
  private:
-  int64_t now_us_;
+  mutable int64_t now_us_;
+  int64_t tick_us_ = 0;
 };
 
 }  // namespace amber

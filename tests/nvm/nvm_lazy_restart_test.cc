@@ -49,6 +49,38 @@ TEST(NvmLazyRestart, RecoveryLoadsNothingAndLookupsFaultKeysIn) {
   EXPECT_TRUE(r.nvm->filling());
 }
 
+// A fill step ends when its time budget is spent, whatever its slot cap: a
+// request waits for one step, however many keys the store holds.
+TEST(NvmLazyRestart, AFillStepEndsWhenItsTimeBudgetIsSpent) {
+  TempDir dir;
+  build_replayed_store(dir.path);
+  NvmOptions options{.dir = dir.path, .backend = NvmBackend::kEmulated};
+  options.fill_step_budget_us = 1000;
+  options.fill_chunk_slots = 64;
+  options.fill_slots_per_step = uint64_t{1} << 40;
+  {
+    // The clock stands still: only the cap ends the step, after the last slot.
+    Node r(options, kStartUs);
+    ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+    ASSERT_TRUE(r.nvm->step().ok());
+    EXPECT_FALSE(r.nvm->filling());
+    EXPECT_EQ(r.nvm->stats().fill_keys, kStoreKeys + 1u);
+  }
+  Node r(options, kStartUs);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  r.h.clock.tick_on_read(300);  // 300 us per chunk, give or take a reading
+  ASSERT_TRUE(r.nvm->step().ok());
+  EXPECT_TRUE(r.nvm->filling());
+  const uint64_t first_step_keys = r.nvm->stats().fill_keys;
+  EXPECT_GT(first_step_keys, 0u);
+  // At most four chunks of 64 slots (of ~24,000) fit in the budget.
+  EXPECT_LT(first_step_keys, kStoreKeys / 20u);
+  for (int i = 0; i < 100000 && r.nvm->filling(); ++i) ASSERT_TRUE(r.nvm->step().ok());
+  EXPECT_FALSE(r.nvm->filling());
+  EXPECT_EQ(r.run({"GET", "key1999"}), bulk("value1999"));
+  EXPECT_EQ(resident_keys(r.h.engine), kStoreKeys + 1u);
+}
+
 TEST(NvmLazyRestart, WritesAndDeletionsDuringTheFillWinOverTheStore) {
   TempDir dir;
   build_replayed_store(dir.path);
