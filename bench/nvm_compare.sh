@@ -9,7 +9,9 @@
 #   NVM_DIR=/dev/shm/...  where the NVM regions live (tmpfs: page cache
 #                         standing in for PMEM, as the issue prescribes)
 #   BASELINE=/path/to/an/older/amber-server   part (a) adds it, in NVM mode,
-#                         as a fifth server: the same rounds, interleaved
+#                         as a fifth server: the same rounds, interleaved;
+#                         part (b) restarts it on the same NVM images, after
+#                         amber in each round
 #
 # (a) SET throughput, `redis-benchmark -t set -c 50 -r 100000 -n N -P p`,
 #     against four amber servers started together: NVM mode (pmem backend,
@@ -174,6 +176,26 @@ probe() {  # LABEL PORT [--wait-info F:V] -- CMD...
   taskset -c $CLIENT_CPU "$PROBE" "$@"
 }
 
+# Restarts BINARY in NVM mode on the N-key directory, then on a fresh copy
+# of the one killed under load; rows tagged PREFIX.
+amber_restarts() {  # BINARY PREFIX N ROUND
+  local binary=$1 prefix=$2 n=$3 round=$4 port line
+  port=$(free_port)
+  line=$(probe "round $round: ${prefix}amber NVM restart, $n keys" "$port" key:123 value:123 \
+    --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU "$binary" --port "$port" \
+    --save '' --dir "$WORK/b-amber" --nvm-enabled yes --nvm-path "$NVM_DIR/b")
+  echo "$n,${prefix}nvm,$line" | tr ' ' ',' >>"$WORK/b.csv"
+  # Each restart folds the log in: every round starts from the copy.
+  cp -r "$NVM_DIR/b-loaded" "$NVM_DIR/b-work"
+  port=$(free_port)
+  line=$(probe "round $round: ${prefix}amber NVM restart after a kill under load, $n keys" \
+    "$port" key:123 value:123 --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU \
+    "$binary" --port "$port" --save '' --dir "$WORK/b-loaded" --nvm-enabled yes \
+    --nvm-path "$NVM_DIR/b-work")
+  echo "$n,${prefix}loaded,$line" | tr ' ' ',' >>"$WORK/b.csv"
+  rm -rf "$NVM_DIR/b-work"
+}
+
 part_b() {
   local n round results="$WORK/b.csv" port line
   declare -A loaded_lag
@@ -182,20 +204,8 @@ part_b() {
     make_loaded_nvm_dataset
     loaded_lag[$n]=$LOADED_LAG_MIB
     for round in $(seq 1 "$ROUNDS"); do
-      port=$(free_port)
-      line=$(probe "round $round: amber NVM restart, $n keys" "$port" key:123 value:123 \
-        --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU "$AMBER" --port "$port" \
-        --save '' --dir "$WORK/b-amber" --nvm-enabled yes --nvm-path "$NVM_DIR/b")
-      echo "$n,nvm,$line" | tr ' ' ',' >>"$results"
-      # Each restart folds the log in: every round starts from the copy.
-      cp -r "$NVM_DIR/b-loaded" "$NVM_DIR/b-work"
-      port=$(free_port)
-      line=$(probe "round $round: amber NVM restart after a kill under load, $n keys" "$port" \
-        key:123 value:123 --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU \
-        "$AMBER" --port "$port" --save '' --dir "$WORK/b-loaded" --nvm-enabled yes \
-        --nvm-path "$NVM_DIR/b-work")
-      echo "$n,loaded,$line" | tr ' ' ',' >>"$results"
-      rm -rf "$NVM_DIR/b-work"
+      amber_restarts "$AMBER" "" "$n" "$round"
+      [ -n "${BASELINE:-}" ] && amber_restarts "$BASELINE" base- "$n" "$round"
       port=$(free_port)
       line=$(probe "round $round: redis RDB load, $n keys" "$port" key:123 value:123 -- \
         taskset -c $SERVER_CPU "$REDIS" --port "$port" --save '' --dir "$WORK/rdb")
@@ -210,17 +220,25 @@ part_b() {
   done
   echo "| keys | server, loading from | first GET ms | first SET ms | all in DRAM ms | VmRSS at first GET MiB | VmRSS after MiB | RssAnon after MiB | slowest GET until all in DRAM ms |"
   echo "|---|---|---|---|---|---|---|---|---|"
-  local kind col label
+  local kind col label kinds="nvm loaded rdb aof"
+  [ -n "${BASELINE:-}" ] && kinds="nvm base-nvm loaded base-loaded rdb aof"
   for n in $RESTART_KEYS; do
-    for kind in nvm loaded rdb aof; do
+    for kind in $kinds; do
       case $kind in
         nvm) label="amber, NVM (pmem on tmpfs)" ;;
         loaded) label="amber, NVM, killed under SET load (${loaded_lag[$n]} MiB of log to apply)" ;;
+        base-nvm) label="baseline amber, NVM (pmem on tmpfs)" ;;
+        base-loaded) label="baseline amber, NVM, killed under SET load" ;;
         rdb) label="redis-server, RDB" ;;
         aof) label="redis-server, AOF (RESP)" ;;
       esac
       printf '| %s | %s ' "$n" "$label"
       for col in 3 4 5 6 7 8 9; do
+        # redis-server answers nothing but -LOADING until it is all in memory.
+        if [ "$col" = 9 ] && { [ "$kind" = rdb ] || [ "$kind" = aof ]; }; then
+          printf '| – '
+          continue
+        fi
         printf '| %.0f ' "$(awk -F, -v n="$n" -v k="$kind" -v c="$col" '$1==n && $2==k { print $c }' \
           "$results" | median)"
       done
