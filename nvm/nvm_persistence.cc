@@ -293,6 +293,26 @@ Status NvmPersistence::reload_unlogged(const std::function<Status()>& reload) {
   return status;
 }
 
+Status NvmPersistence::log_whole_keyspace() {
+  AMBER_ASSERT(engine_ != nullptr);
+  AMBER_RETURN_IF_ERROR(finish_fill());
+  // Bounds what the touched-key set holds at once.
+  constexpr size_t kKeysPerUnit = 4096;
+  size_t in_unit = 0;
+  for (int db = 0; db < engine_->db_count(); ++db) {
+    engine_->db(db).for_each([&](Entry* e) {
+      if (!healthy()) return;
+      on_key_modified(db, e->key());
+      if (++in_unit < kKeysPerUnit) return;
+      before_reply();
+      in_unit = 0;
+    });
+  }
+  before_reply();
+  while (healthy() && replay_lag_bytes() > 0) (void)step();
+  return failed_;
+}
+
 bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, ArgList argv) {
   if (engine_ == nullptr || log_ == nullptr) return true;
   const bool exec = spec.name == "exec" && session.in_multi;

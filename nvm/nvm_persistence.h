@@ -139,6 +139,13 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // lose it at the next crash. The fill is completed first, so that nothing
   // of the store lands on top of the reloaded keys.
   Status reload_unlogged(const std::function<Status()>& reload);
+  // Logs every key of the engine as it is now and folds the whole log into
+  // the store: how a dataset loaded by other means (an RDB file at the
+  // first start in NVM mode) becomes durable in NVM. Records of a few
+  // thousand keys, so a crash midway leaves the store holding part of the
+  // keyspace: the host keeps a marker until this returns. Fails when the
+  // store cannot hold the dataset.
+  Status log_whole_keyspace();
   // True from recover() until the whole keyspace is in DRAM.
   bool filling() const { return fill_ != nullptr && !fill_->done(); }
   // Stops listening to the engine (and drops a fill in progress: the keys

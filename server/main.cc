@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   server.begin_loading();
   if (!server.aof().start(&error)) return 1;
   if (!server.nvm().start(&error)) return 1;
-  // The NVM store is the dataset when NVM mode is on: no RDB on top of it.
+  // The NVM store is the dataset when NVM mode is on: no RDB on top of it
+  // (the first start in NVM mode imported the RDB there).
   if (!server.nvm().enabled() && !server.rdb().load_at_startup(&error)) return 1;
   server.end_loading();
   if (!server.handle_signals()) {

@@ -10,9 +10,12 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/io/posix_file_system.h"
 #include "server/config.h"
 #include "server/format.h"
 #include "server/logger.h"
+#include "server/nvm_import.h"
+#include "server/rdb_persistence.h"
 #include "server/server.h"
 
 namespace amber {
@@ -52,11 +55,26 @@ bool NvmPersistenceHost::start(std::string* error) {
     replay_lag_config_bytes_ = static_cast<uint64_t>(server_.config().get_int("nvm-replay-lag"));
     return true;
   });
+  PosixFileSystem fs;
+  NvmImport import(fs, options.dir,
+                   join_path(config.get_string("dir"), config.get_string("dbfilename")));
+  bool importing = false;
+  Status s = import.begin(nvm::NvmPersistence::kLogFileName, nvm::NvmPersistence::kStoreFileName,
+                          &importing);
+  if (!s.ok()) {
+    *error = "NVM import: " + s.to_string();
+    server_.logger().log(LogLevel::kWarning, *error);
+    return false;
+  }
   nvm_ = std::make_unique<nvm::NvmPersistence>(options);
-  Status s = nvm_->recover(server_.engine());
+  s = nvm_->recover(server_.engine());
   if (!s.ok()) {
     *error = "NVM recovery failed: " + s.to_string();
     server_.logger().log(LogLevel::kWarning, *error);
+    nvm_.reset();
+    return false;
+  }
+  if (importing && !import_rdb(import, error)) {
     nvm_.reset();
     return false;
   }
@@ -82,6 +100,28 @@ bool NvmPersistenceHost::start(std::string* error) {
     }
     return true;
   });
+  return true;
+}
+
+bool NvmPersistenceHost::import_rdb(NvmImport& import, std::string* error) {
+  Logger& logger = server_.logger();
+  logger.log(LogLevel::kNotice,
+             "No NVM store yet: importing " + import.rdb_path() + " into NVM, then serving");
+  const int64_t start_us = server_.engine().clock().now_us();
+  if (!server_.rdb().load_at_startup(error)) return false;
+  Status s = nvm_->log_whole_keyspace();
+  if (s.ok()) s = import.end();
+  if (!s.ok()) {
+    *error = "NVM import of " + import.rdb_path() + " failed (" + s.to_string() +
+             "); the next start imports it again";
+    logger.log(LogLevel::kWarning, *error);
+    return false;
+  }
+  logger.log(
+      LogLevel::kNotice,
+      string_printf("NVM store created from %s: %llu keys in %lld ms", import.rdb_path().c_str(),
+                    static_cast<unsigned long long>(nvm_->store_keys()),
+                    static_cast<long long>((server_.engine().clock().now_us() - start_us) / 1000)));
   return true;
 }
 

@@ -3,7 +3,8 @@
 // and drives an nvm::NvmPersistence from the event loop:
 //
 //   main ─> start()          map the NVM regions and serve at once (the
-//                            keyspace fills in lazily; instead of the RDB);
+//                            keyspace fills in lazily; instead of the RDB,
+//                            which only the first start imports);
 //                            refuse to start on error
 //   loop ─> before_sleep()   group commit before any reply of the batch
 //                            leaves
@@ -27,6 +28,7 @@
 
 namespace amber {
 
+class NvmImport;
 class Server;
 
 class NvmPersistenceHost {
@@ -66,6 +68,9 @@ class NvmPersistenceHost {
   std::string info_section() const;
 
  private:
+  // The first start in NVM mode: loads the RDB and makes every key durable
+  // in NVM before serving (server/nvm_import.h).
+  bool import_rdb(NvmImport& import, std::string* error);
   // replay_records 0: NvmPersistence's default.
   void step(size_t replay_records = 0);
   // Replays now if the loop is idle or the lag is past nvm-replay-lag.

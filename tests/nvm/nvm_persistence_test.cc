@@ -120,6 +120,46 @@ TEST(NvmPersistence, AFullLogAppliesBackPressureAndDropsNothing) {
   EXPECT_EQ(persisted.size(), 300u);
 }
 
+// Keys put into the engine behind the NVM mode's back (as an RDB load
+// does) are durable once log_whole_keyspace() returns, all in the store.
+TEST(NvmPersistence, TheWholeKeyspaceLoggedAtOnceIsInTheStore) {
+  TempDir dir;
+  Keyspace loaded;
+  {
+    Node n(dir.path, 4 << 20, 1'700'000'000'000'000);
+    ASSERT_TRUE(n.status.ok());
+    for (int i = 0; i < 10000; ++i) {
+      n.h.engine.db(i % 3).insert("key" + std::to_string(i), std::string(i % 90, 'v'),
+                                  Encoding::kRaw);
+    }
+    Entry* e = n.h.engine.db(0).find("key0");
+    ASSERT_NE(e, nullptr);
+    n.h.engine.db(0).set_expire(e, 1'800'000'000'000);
+    ASSERT_TRUE(n.nvm->log_whole_keyspace().ok());
+    EXPECT_EQ(n.nvm->store_keys(), 10000u);
+    EXPECT_EQ(n.nvm->replay_lag_bytes(), 0u);
+    EXPECT_GT(n.nvm->stats().records_appended, 2u);  // several units
+    loaded = dump(n.h.engine);
+  }  // crash
+  Node r(dir.path, 0, 1'700'000'000'000'000);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(r.nvm->stats().tail_records, 0u);
+  EXPECT_EQ(dump(r.h.engine), loaded);
+}
+
+TEST(NvmPersistence, LoggingAKeyspaceTheStoreCannotHoldFails) {
+  TempDir dir;
+  Node n(dir.path, kSmallBytes, 1'700'000'000'000'000);
+  ASSERT_TRUE(n.status.ok());
+  for (int i = 0; i < 2000; ++i) {
+    n.h.engine.db(0).insert("key" + std::to_string(i), std::string(1000, 'v'), Encoding::kRaw);
+  }
+  Status s = n.nvm->log_whole_keyspace();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.to_string().find("store full"), std::string::npos) << s.to_string();
+  EXPECT_FALSE(n.nvm->healthy());
+}
+
 // A random command mix with random persists, steps and crashes.
 TEST(NvmPersistence, RandomCommandsSurviveRandomCrashes) {
   const uint64_t seed = 20261125;

@@ -1,0 +1,160 @@
+"""The first start in NVM mode imports the RDB file, against the real binary.
+
+- A server switched to `--nvm-enabled yes` in a dir that holds a dump.rdb
+  (and no NVM files) serves that dataset, values, TTLs and databases
+  intact, and the NVM store holds it: after the RDB is deleted and the
+  server killed, a restart serves it from NVM alone.
+- The import is atomic: a marker left by an import that did not finish
+  makes the next start discard the NVM files and import again; without
+  the RDB to import from, the server refuses to start and says why.
+- An RDB larger than the NVM store is refused with an error (nothing
+  served half-imported), and a start with a larger nvm-size imports it.
+
+Set AMBER_IT_SEED to reproduce a run's random values (printed on failure).
+"""
+
+import os
+import random
+import shutil
+import signal
+import tempfile
+import unittest
+
+import redis
+
+from amber_harness import Server
+
+SEED = int(os.environ.get("AMBER_IT_SEED", random.randrange(1 << 30)))
+NVM_ARGS = ["--nvm-enabled", "yes", "--nvm-backend", "emulated"]
+MARKER = "amber.nvmimport"
+
+
+def connect(server, db=0):
+    return redis.Redis(host="127.0.0.1", port=server.port, db=db, socket_timeout=10)
+
+
+class NvmImport(unittest.TestCase):
+    def setUp(self):
+        self.rng = random.Random(SEED)
+        self.dir = tempfile.mkdtemp(prefix="amber-it-nvm-import-")
+        self.servers = []
+
+    def tearDown(self):
+        for server in self.servers:
+            server.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def run(self, result=None):
+        outcome = super().run(result)
+        if result is not None and not result.wasSuccessful():
+            print("AMBER_IT_SEED=%d" % SEED)
+        return outcome
+
+    def server(self, extra_args=()):
+        server = Server(list(extra_args))
+        shutil.rmtree(server.dir, ignore_errors=True)
+        server.dir = self.dir
+        server.log_path = os.path.join(self.dir, "server-%d.log" % len(self.servers))
+        self.servers.append(server)
+        return server
+
+    def kill(self, server):
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()
+
+    def make_rdb(self, keys, value_bytes=64):
+        """A dump.rdb written by amber without NVM; returns what db 0 holds."""
+        server = self.server()
+        server.start()
+        r = connect(server)
+        expected = {}
+        pipe = r.pipeline(transaction=False)
+        for i in range(keys):
+            key = b"key:%d" % i
+            value = self.rng.randbytes(self.rng.randrange(value_bytes // 2, value_bytes))
+            expected[key] = value
+            pipe.set(key, value)
+        pipe.execute()
+        r.expire(b"key:0", 1000)
+        connect(server, 1).set("in-db-1", "one")
+        self.assertTrue(r.save())
+        server.stop()
+        return expected
+
+    def assert_dataset(self, server, expected):
+        r = connect(server)
+        self.assertEqual(r.dbsize(), len(expected))
+        for key in list(expected)[:: max(1, len(expected) // 500)]:
+            self.assertEqual(r.get(key), expected[key], key)
+        self.assertGreater(r.ttl(b"key:0"), 900)
+        self.assertEqual(r.ttl(b"key:1"), -1)
+        self.assertEqual(connect(server, 1).get("in-db-1"), b"one")
+
+    def test_the_first_start_in_nvm_mode_imports_the_rdb_and_nvm_keeps_it(self):
+        expected = self.make_rdb(20000)
+        server = self.server(NVM_ARGS + ["--nvm-size", "32mb"])
+        server.start()
+        self.assert_dataset(server, expected)
+        info = connect(server).info("nvm")
+        self.assertEqual(info["nvm_store_keys"], len(expected) + 1)
+        self.assertEqual(info["nvm_replay_lag_bytes"], 0)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
+        self.assertIn("NVM store created from", server.log())
+        connect(server).set("after-import", "x")
+        # From now on NVM is the dataset: the RDB is not needed, nor read.
+        os.remove(os.path.join(self.dir, "dump.rdb"))
+        self.kill(server)
+        server.start()
+        expected[b"after-import"] = b"x"
+        self.assert_dataset(server, expected)
+
+    def test_an_unfinished_import_is_discarded_and_done_again(self):
+        expected = self.make_rdb(3000)
+        # What a crash in the middle of an import leaves: the marker and
+        # region files holding part of the data (here: junk).
+        for name in (MARKER, "amber.nvmlog", "amber.nvmstore"):
+            with open(os.path.join(self.dir, name), "wb") as f:
+                f.write(b"partial" * 100)
+        server = self.server(NVM_ARGS + ["--nvm-size", "32mb"])
+        server.start()
+        self.assert_dataset(server, expected)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
+        self.assertEqual(connect(server).info("nvm")["nvm_store_keys"], len(expected) + 1)
+
+    def test_an_unfinished_import_without_its_rdb_refuses_to_start(self):
+        with open(os.path.join(self.dir, MARKER), "wb"):
+            pass
+        server = self.server(NVM_ARGS + ["--nvm-size", "32mb"])
+        with self.assertRaises(RuntimeError) as refused:
+            server.start()
+        self.assertIn("did not finish and the file is gone", str(refused.exception))
+        self.assertTrue(os.path.exists(os.path.join(self.dir, MARKER)))
+
+    def test_an_rdb_larger_than_the_store_is_refused_until_nvm_size_is_raised(self):
+        expected = self.make_rdb(4000, value_bytes=2000)  # ~4 MB of values
+        small = self.server(NVM_ARGS + ["--nvm-size", "2mb"])
+        with self.assertRaises(RuntimeError) as refused:
+            small.start()
+        self.assertIn("NVM import of", str(refused.exception))
+        self.assertIn("store full", str(refused.exception))
+        self.assertTrue(os.path.exists(os.path.join(self.dir, MARKER)))
+        large = self.server(NVM_ARGS + ["--nvm-size", "64mb"])
+        large.start()
+        self.assert_dataset(large, expected)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
+
+    def test_a_start_with_nvm_files_does_not_read_the_rdb(self):
+        server = self.server(NVM_ARGS + ["--nvm-size", "32mb"])
+        server.start()  # no RDB: an empty NVM store
+        connect(server).set("nvm-only", "1")
+        server.stop()
+        self.make_rdb(100)  # a dump.rdb appears beside the NVM files
+        server = self.server(NVM_ARGS + ["--nvm-size", "32mb"])
+        server.start()
+        r = connect(server)
+        self.assertEqual(r.dbsize(), 1)
+        self.assertEqual(r.get("nvm-only"), b"1")
+
+
+if __name__ == "__main__":
+    unittest.main()
