@@ -74,18 +74,21 @@ bool NvmPersistenceHost::start(std::string* error) {
     nvm_.reset();
     return false;
   }
-  if (importing && !import_rdb(import, error)) {
-    nvm_.reset();
-    return false;
+  if (importing) {
+    if (!import_rdb(import, error)) {
+      nvm_.reset();
+      return false;
+    }
+  } else {
+    server_.logger().log(
+        LogLevel::kNotice,
+        string_printf("NVM store mapped from %s (%s backend), %llu log records put in memory: "
+                      "serving after %lld ms, the rest of the keyspace comes in lazily",
+                      options.dir.c_str(),
+                      options.backend == nvm::NvmBackend::kEmulated ? "emulated" : "pmem",
+                      static_cast<unsigned long long>(nvm_->stats().tail_records),
+                      static_cast<long long>(nvm_->stats().last_recovery_ms)));
   }
-  server_.logger().log(
-      LogLevel::kNotice,
-      string_printf("NVM store mapped from %s (%s backend), %llu log records put in memory: "
-                    "serving after %lld ms, the rest of the keyspace comes in lazily",
-                    options.dir.c_str(),
-                    options.backend == nvm::NvmBackend::kEmulated ? "emulated" : "pmem",
-                    static_cast<unsigned long long>(nvm_->stats().tail_records),
-                    static_cast<long long>(nvm_->stats().last_recovery_ms)));
   was_filling_ = nvm_->filling();
   server_.config().on_change("maxmemory-samples", [this](std::string*) {
     if (nvm_) {

@@ -5,8 +5,9 @@
   intact, and the NVM store holds it: after the RDB is deleted and the
   server killed, a restart serves it from NVM alone.
 - The import is atomic: a marker left by an import that did not finish
-  makes the next start discard the NVM files and import again; without
-  the RDB to import from, the server refuses to start and says why.
+  makes the next start discard the NVM files and import again (SIGKILLs
+  at random moments of imports lose nothing); without the RDB to import
+  from, the server refuses to start and says why.
 - An RDB larger than the NVM store is refused with an error (nothing
   served half-imported), and a start with a larger nvm-size imports it.
 
@@ -17,7 +18,9 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import tempfile
+import time
 import unittest
 
 import redis
@@ -120,6 +123,26 @@ class NvmImport(unittest.TestCase):
         self.assert_dataset(server, expected)
         self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
         self.assertEqual(connect(server).info("nvm")["nvm_store_keys"], len(expected) + 1)
+
+    def test_kills_during_the_import_lose_nothing(self):
+        expected = self.make_rdb(50000)
+        server = self.server(NVM_ARGS + ["--nvm-size", "64mb"])
+        for _ in range(6):
+            # SIGKILL at a random moment of the load, the logging or the fold.
+            with open(server.log_path, "ab") as log:
+                proc = subprocess.Popen(server.command_line(), stdout=log,
+                                        stderr=subprocess.STDOUT, cwd=self.dir)
+            time.sleep(self.rng.uniform(0.0, 0.7))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        server.start()
+        self.assert_dataset(server, expected)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
+        # All of it in NVM, none of it from the RDB any more.
+        os.remove(os.path.join(self.dir, "dump.rdb"))
+        self.kill(server)
+        server.start()
+        self.assert_dataset(server, expected)
 
     def test_an_unfinished_import_without_its_rdb_refuses_to_start(self):
         with open(os.path.join(self.dir, MARKER), "wb"):
