@@ -299,14 +299,21 @@ Status NvmPersistence::log_whole_keyspace() {
   // Bounds what the touched-key set holds at once.
   constexpr size_t kKeysPerUnit = 4096;
   size_t in_unit = 0;
-  for (int db = 0; db < engine_->db_count(); ++db) {
-    engine_->db(db).for_each([&](Entry* e) {
-      if (!healthy()) return;
-      on_key_modified(db, e->key());
-      if (++in_unit < kKeysPerUnit) return;
-      before_reply();
-      in_unit = 0;
-    });
+  for (int db = 0; db < engine_->db_count() && healthy(); ++db) {
+    // SCAN steps, not for_each: logging a unit looks keys up, and a lookup
+    // may move a rehashing table's buckets under a walk in progress. A SCAN
+    // cursor survives that (a key may come twice, which logs it twice).
+    uint64_t cursor = 0;
+    do {
+      cursor = engine_->db(db).scan(cursor, [&](Entry* e) {
+        on_key_modified(db, e->key());
+        ++in_unit;
+      });
+      if (in_unit >= kKeysPerUnit) {
+        before_reply();
+        in_unit = 0;
+      }
+    } while (cursor != 0 && healthy());
   }
   before_reply();
   while (healthy() && replay_lag_bytes() > 0) (void)step();
