@@ -189,7 +189,10 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   uint64_t log_used_bytes() const { return log_ ? log_->used_bytes() : 0; }
   uint64_t log_capacity_bytes() const { return log_ ? log_->capacity_bytes() : 0; }
   uint64_t replay_lag_bytes() const { return replayer_ ? replayer_->lag_bytes() : 0; }
+  // Exact once !store_rebuilding(); until then, what the walk after a
+  // restart has counted so far.
   uint64_t store_keys() const { return store_ ? store_->key_count() : 0; }
+  bool store_rebuilding() const { return store_ && store_->rebuilding(); }
   uint64_t store_used_bytes() const;
   uint64_t next_seq() const { return next_seq_; }
   NvmStats stats() const;

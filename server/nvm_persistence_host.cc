@@ -264,6 +264,8 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_replay_lag_bytes", nvm_->replay_lag_bytes());
   field("nvm_store_keys", nvm_->store_keys());
   field("nvm_store_used_bytes", nvm_->store_used_bytes());
+  // After a restart the two above count what the store's walk has reached.
+  field("nvm_store_rebuild_in_progress", nvm_->store_rebuilding() ? 1 : 0);
   const nvm::NvmStats stats = nvm_->stats();
   field("nvm_last_recovery_ms", static_cast<unsigned long long>(stats.last_recovery_ms));
   field("nvm_recovery_log_records", stats.tail_records);

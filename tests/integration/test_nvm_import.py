@@ -110,6 +110,14 @@ class NvmImport(unittest.TestCase):
         server.start()
         expected[b"after-import"] = b"x"
         self.assert_dataset(server, expected)
+        # The store's count is exact once its walk after the restart ends.
+        deadline = time.monotonic() + 30
+        while (connect(server).info("nvm")["nvm_store_rebuild_in_progress"] == 1
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+        info = connect(server).info("nvm")
+        self.assertEqual(info["nvm_store_rebuild_in_progress"], 0)
+        self.assertEqual(info["nvm_store_keys"], len(expected) + 1)
 
     def test_an_unfinished_import_is_discarded_and_done_again(self):
         expected = self.make_rdb(3000)
