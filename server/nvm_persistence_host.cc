@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/io/posix_file_system.h"
 #include "server/config.h"
 #include "server/format.h"
 #include "server/logger.h"
@@ -55,9 +54,7 @@ bool NvmPersistenceHost::start(std::string* error) {
     replay_lag_config_bytes_ = static_cast<uint64_t>(server_.config().get_int("nvm-replay-lag"));
     return true;
   });
-  PosixFileSystem fs;
-  NvmImport import(fs, options.dir,
-                   join_path(config.get_string("dir"), config.get_string("dbfilename")));
+  NvmImport import(server_.rdb().file_system(), options.dir, server_.rdb().file_path());
   bool importing = false;
   Status s = import.begin(nvm::NvmPersistence::kLogFileName, nvm::NvmPersistence::kStoreFileName,
                           &importing);

@@ -63,6 +63,9 @@ class RdbPersistence {
   // Replaces the POSIX file system (tests inject failures). REQUIRES: no
   // BGSAVE in progress; `fs` outlives this.
   void set_file_system(FileSystem& fs) { fs_ = &fs; }
+  FileSystem& file_system() { return *fs_; }
+  // dir/dbfilename as configured now.
+  std::string file_path() const;
 
   // The AOF side tells whether a rewrite runs (BGSAVE then is scheduled).
   std::function<bool()> aof_rewrite_in_progress;

@@ -75,10 +75,15 @@ void RdbPersistence::bgsave_command(CommandContext& ctx) {
   }
 }
 
+std::string RdbPersistence::file_path() const {
+  const Config& config = server_.config();
+  return join_path(config.get_string("dir"), config.get_string("dbfilename"));
+}
+
 Status RdbPersistence::load_file(bool merge) {
   Engine& engine = server_.engine();
   Config& config = server_.config();
-  std::string path = join_path(config.get_string("dir"), config.get_string("dbfilename"));
+  const std::string path = file_path();
   RdbLoadOptions options;
   options.now_ms = engine.clock().now_ms();
   options.verify_checksum = config.get_bool("rdbchecksum");
@@ -123,7 +128,7 @@ Status RdbPersistence::load_file(bool merge) {
 bool RdbPersistence::load_at_startup(std::string* error) {
   Config& config = server_.config();
   if (config.get_bool("appendonly")) return true;  // the AOF is the source then
-  std::string path = join_path(config.get_string("dir"), config.get_string("dbfilename"));
+  const std::string path = file_path();
   if (!fs_->file_exists(path)) return true;
   auto start = std::chrono::steady_clock::now();
   Status status = load_file(/*merge=*/false);
