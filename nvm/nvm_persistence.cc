@@ -14,42 +14,18 @@
 // the host must stop acknowledging writes.
 #include "nvm/nvm_persistence.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
 #include "core/assert.h"
 #include "core/entry.h"
-#include "nvm/emulated_region.h"
-#include "nvm/pmem_region.h"
 #include "nvm/record_bound.h"
+#include "nvm/region_file.h"
 
 namespace amber::nvm {
 namespace {
 
 constexpr size_t kMinLogBytes = 64 * 1024;
 constexpr size_t kMinStoreBytes = 256 * 1024;
-
-bool file_exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,
-                        std::unique_ptr<Region>* region) {
-  // An existing file is mapped at its own size.
-  size_t create_bytes = file_exists(path) ? 0 : size_bytes;
-  if (backend == NvmBackend::kEmulated) {
-    std::unique_ptr<EmulatedRegion> emulated;
-    Status s = EmulatedRegion::open_file(path, create_bytes, &emulated);
-    *region = std::move(emulated);
-    return s;
-  }
-  std::unique_ptr<PmemRegion> pmem;
-  Status s = PmemRegion::open(path, create_bytes, &pmem);
-  *region = std::move(pmem);
-  return s;
-}
 
 size_t round_down_lines(uint64_t bytes) { return bytes / kCacheLineBytes * kCacheLineBytes; }
 
@@ -74,7 +50,7 @@ uint64_t NvmPersistence::store_used_bytes() const {
   return store_ ? store_->allocator().used_bytes() : 0;
 }
 
-Status NvmPersistence::open_regions() {
+Status NvmPersistence::open_regions(const Clock& clock) {
   // A quarter for the log (it only holds what the replayer has not folded
   // in yet), the rest for the store.
   uint64_t total = options_.size_bytes;
@@ -86,11 +62,26 @@ Status NvmPersistence::open_regions() {
     if (!s.ok()) return s;
     return options_.open_region(RegionRole::kStore, store_bytes, &store_region_);
   }
-  Status s = open_region_file(options_.backend, options_.dir + "/" + std::string(kLogFileName),
-                              log_bytes, &log_region_);
+  // nvm-size larger than the files: grow them first (nvm/region_file.h).
+  const std::string log_path = options_.dir + "/" + std::string(kLogFileName);
+  const std::string store_path = options_.dir + "/" + std::string(kStoreFileName);
+  const int64_t grow_start_us = clock.now_us();
+  Status s = grow_region_file(options_.backend, RegionRole::kLog, log_path, log_bytes,
+                              &stats_.log_grown_from_bytes);
+  if (s.ok()) {
+    s = grow_region_file(options_.backend, RegionRole::kStore, store_path, store_bytes,
+                         &stats_.store_grown_from_bytes);
+  }
   if (!s.ok()) return s;
-  return open_region_file(options_.backend, options_.dir + "/" + std::string(kStoreFileName),
-                          store_bytes, &store_region_);
+  if (stats_.log_grown_from_bytes != 0 || stats_.store_grown_from_bytes != 0) {
+    stats_.grow_ms = (clock.now_us() - grow_start_us) / 1000;
+  }
+  s = open_region_file(options_.backend, log_path, log_bytes, &log_region_);
+  if (s.ok()) s = open_region_file(options_.backend, store_path, store_bytes, &store_region_);
+  if (!s.ok()) return s;
+  stats_.region_larger_than_configured =
+      log_region_->size_bytes() > log_bytes || store_region_->size_bytes() > store_bytes;
+  return Status();
 }
 
 // Opens the log and the store, formatting what is missing. The two belong
@@ -207,7 +198,7 @@ Status NvmPersistence::recover(Engine& engine) {
     return Status::invalid_argument("NVM mode supports at most 16 databases");
   }
   const int64_t start_us = engine.clock().now_us();
-  Status s = open_regions();
+  Status s = open_regions(engine.clock());
   if (s.ok()) s = open_pair(engine.clock().now_ms());
   if (!s.ok()) return s;
   tier_ = std::make_unique<CapacityTier>(engine, *store_);

@@ -53,15 +53,12 @@
 #include "nvm/pmem_log.h"
 #include "nvm/pmem_store.h"
 #include "nvm/region.h"
+#include "nvm/region_file.h"
 #include "nvm/replayer.h"
 #include "nvm/store_fill.h"
 #include "nvm/touched_keys.h"
 
 namespace amber::nvm {
-
-enum class NvmBackend { kPmem, kEmulated };
-
-enum class RegionRole { kLog, kStore };
 
 // Opens (or creates with `size_bytes`) the region for `role`. The default
 // maps the files under NvmOptions::dir with the chosen backend; the
@@ -111,6 +108,13 @@ struct NvmStats {
   uint64_t dram_bytes = 0;       // the keyspace's DRAM (capacity tier)
   uint64_t offloaded_keys = 0;   // keys whose value is only in the store
   CapacityTierStats tier;
+  // recover() grew the files to nvm-size: their sizes before (0: not grown)
+  // and how long that took (included in last_recovery_ms).
+  uint64_t log_grown_from_bytes = 0;
+  uint64_t store_grown_from_bytes = 0;
+  int64_t grow_ms = 0;
+  // A file was larger than nvm-size asks for, and kept its size.
+  bool region_larger_than_configured = false;
 };
 
 class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
@@ -194,6 +198,13 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   uint64_t store_keys() const { return store_ ? store_->key_count() : 0; }
   bool store_rebuilding() const { return store_ && store_->rebuilding(); }
   uint64_t store_used_bytes() const;
+  uint64_t store_capacity_bytes() const {
+    return store_ ? store_->allocator().capacity_bytes() : 0;
+  }
+  // The region files' sizes: nvm-size applies to new files and to files
+  // smaller than it asks for (they grow); larger ones keep their size.
+  uint64_t log_region_bytes() const { return log_region_ ? log_region_->size_bytes() : 0; }
+  uint64_t store_region_bytes() const { return store_region_ ? store_region_->size_bytes() : 0; }
   uint64_t next_seq() const { return next_seq_; }
   NvmStats stats() const;
   // The two counters the host reads on every loop iteration, without
@@ -215,7 +226,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
     int with = -1;  // -1: flush_db
   };
 
-  Status open_regions();
+  Status open_regions(const Clock& clock);
   Status open_pair(int64_t now_ms);
   Status apply_log_tail(Engine& engine);
   Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending);

@@ -81,6 +81,25 @@ Status PmemLog::format(Region* region, uint64_t generation, std::unique_ptr<Pmem
   return Status();
 }
 
+Status PmemLog::copy_to(Region* target, std::unique_ptr<PmemLog>* copy) const {
+  if (target->size_bytes() < region_->size_bytes()) {
+    return Status::invalid_argument("nvm log copy: the target region is smaller");
+  }
+  std::unique_ptr<PmemLog> out;
+  AMBER_RETURN_IF_ERROR(format(target, generation_, &out));
+  // From offset 0 the records take at most the bytes they took here, and
+  // the capacity is no smaller: none wraps, so every append fits.
+  for (uint64_t lsn = head_; lsn < tail_;) {
+    std::string_view payload;
+    read(lsn, &payload, &lsn);
+    bool appended = out->append(payload);
+    AMBER_ASSERT(appended);
+  }
+  out->persist();
+  *copy = std::move(out);
+  return Status();
+}
+
 Status PmemLog::open(Region* region, std::unique_ptr<PmemLog>* log) {
   if (region->size_bytes() < 4096) return Status::corruption("nvm log region too small");
   char* base = region->base();

@@ -59,6 +59,13 @@ class PmemLog {
   // Test builds: switches that plant durability bugs (core/planted_bugs.h).
   void set_planted_bugs(const PlantedBugs* bugs) { bugs_ = bugs; }
 
+  // Formats `target` (a region at least as large) as this log's copy: the
+  // same generation and the durable records [head, tail), now starting at
+  // offset 0, persisted. How the log grows (nvm/region_file.h): nothing
+  // outside the log refers to its offsets, the store counts records by
+  // their sequence numbers.
+  Status copy_to(Region* target, std::unique_ptr<PmemLog>* copy) const;
+
   // Largest payload append() takes.
   size_t max_payload_bytes() const { return capacity_ / 2 - kRecordHeaderBytes; }
   // Writes a record after the last appended one; it becomes durable (and

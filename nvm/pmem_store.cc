@@ -61,17 +61,6 @@ uint64_t swapped(uint64_t perm, uint32_t a, uint32_t b) {
 
 }  // namespace
 
-struct PmemStore::Probe {
-  bool found = false;  // the key's slot (its item may be dead)
-  uint64_t index = 0;
-  uint64_t value = 0;
-  bool live = false;
-  uint32_t block_bytes = 0;
-  bool has_free = false;  // an empty or tombstone slot on the key's path
-  uint64_t free_index = 0;
-  uint64_t tag = 0;
-};
-
 PmemStore::PmemStore(Region* region, uint64_t generation, uint64_t slot_count, uint64_t heap_begin,
                      uint64_t heap_end, bool rebuild)
     : region_(region),
@@ -379,16 +368,21 @@ Status PmemStore::allocate_block(uint64_t item_bytes, uint64_t* offset, uint32_t
 // Writes and persists a complete item in its (still unreachable) block.
 void PmemStore::write_item(uint64_t offset, uint32_t block, uint32_t phys_db, std::string_view key,
                            std::string_view value, int64_t expire_ms) {
+  store_item(offset, block, phys_db, stamp(), key, value, expire_ms);
+  region_->persist(region_->base() + offset, kItemHeaderBytes + key.size() + value.size());
+}
+
+void PmemStore::store_item(uint64_t offset, uint32_t block, uint32_t phys_db, uint64_t birth,
+                           std::string_view key, std::string_view value, int64_t expire_ms) {
   char* item = region_->base() + offset;
   region_->store_u64(offset, block | (uint64_t{phys_db} << 32) | (uint64_t{kItemKind} << 40));
-  region_->store_u64(offset + 8, stamp());
+  region_->store_u64(offset + 8, birth);
   region_->store_u64(offset + 16, static_cast<uint64_t>(expire_ms));
   region_->store_u64(offset + 24, key.size() | (value.size() << 32));
   if (!key.empty()) std::memcpy(item + kItemHeaderBytes, key.data(), key.size());
   if (!value.empty()) std::memcpy(item + kItemHeaderBytes + key.size(), value.data(), value.size());
   uint64_t body = key.size() + value.size();
   region_->store_u64(offset + 32, item_checksum(item, body));
-  region_->persist(item, kItemHeaderBytes + body);
 }
 
 void PmemStore::swing_slot(uint64_t index, uint64_t value) {
@@ -434,13 +428,16 @@ Status PmemStore::upsert(uint32_t db, std::string_view key, std::string_view val
   }
   write_item(offset, block, phys, key, value, expire_ms);
   uint64_t slot_value = (found.tag << 48) | offset;
+  // Born dead when a flush of a later unit is already in place: units
+  // applied again after a crash, up to the one the crash interrupted.
+  const int born = is_live(phys, stamp()) ? 1 : 0;
   if (found.found) {
     swing_slot(found.index, slot_value);
-    if (!found.live) adjust_count(found.index, phys, +1);
+    if (born != (found.live ? 1 : 0)) adjust_count(found.index, phys, born - (found.live ? 1 : 0));
     allocator_.free(found.value & kOffsetMask, found.block_bytes);
   } else {
     swing_slot(found.free_index, slot_value);
-    adjust_count(found.free_index, phys, +1);
+    if (born != 0) adjust_count(found.free_index, phys, +1);
   }
   return Status();
 }
@@ -463,9 +460,15 @@ void PmemStore::flush_db(uint32_t db) {
   uint32_t phys = unit_physical_db(db);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);
-  region_->store_u64(kMarksOffset + phys * 8, stamp());
-  region_->persist(region_->base() + kMarksOffset + phys * 8, 8);
-  keys_[phys] = 0;
+  // In place before a crash (the unit is applied again): the items it
+  // killed were never counted (dead from the open on, and the units applied
+  // again before it wrote theirs dead), while this unit's later upserts that
+  // were already in are live and counted. Zeroing would lose those.
+  if (region_->load_u64(kMarksOffset + phys * 8) < stamp()) {
+    region_->store_u64(kMarksOffset + phys * 8, stamp());
+    region_->persist(region_->base() + kMarksOffset + phys * 8, 8);
+    keys_[phys] = 0;
+  }
   start_walk(WalkKind::kReclaim);
 }
 
@@ -474,9 +477,11 @@ void PmemStore::flush_all() {
   AMBER_ASSERT(in_unit_);
   ++structural_ops_;
   AMBER_ASSERT(structural_ops_ <= kMaxStructuralOps);
-  region_->store_u64(kAllMarkOffset, stamp());
-  region_->persist(region_->base() + kAllMarkOffset, 8);
-  for (uint64_t& count : keys_) count = 0;
+  if (region_->load_u64(kAllMarkOffset) < stamp()) {  // else in place already (see flush_db)
+    region_->store_u64(kAllMarkOffset, stamp());
+    region_->persist(region_->base() + kAllMarkOffset, 8);
+    for (uint64_t& count : keys_) count = 0;
+  }
   start_walk(WalkKind::kReclaim);
 }
 

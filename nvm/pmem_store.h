@@ -135,6 +135,19 @@ class PmemStore {
   // The last unit ended or skipped (durable after sync()).
   uint64_t applied_seq() const;
 
+  // --- Growing ---
+
+  // Formats `target` (a larger region) as this store's copy: same
+  // generation, applied seq, database permutation state and flush marks,
+  // and every live item with its physical database and birth stamp, so that
+  // recovery cannot tell the two apart — the log's unapplied units (one
+  // that a crash interrupted included) apply to the copy as they would to
+  // the original. The index is sized for `target` and the heap packed from
+  // its start. Persists the whole copy before it returns. Corruption if an
+  // item of this store is damaged; ENOSPC if the copy does not fit.
+  // REQUIRES: no unit open.
+  Status copy_to(Region* target, std::unique_ptr<PmemStore>* copy) const;
+
   // --- Background work ---
 
   // Visits up to max_slots index slots: during the rebuild after open() it
@@ -156,7 +169,17 @@ class PmemStore {
 
  private:
   enum class WalkKind { kNone, kRebuild, kReclaim };
-  struct Probe;
+  // What probe() found on a key's path through the index.
+  struct Probe {
+    bool found = false;  // the key's slot (its item may be dead)
+    uint64_t index = 0;
+    uint64_t value = 0;
+    bool live = false;
+    uint32_t block_bytes = 0;
+    bool has_free = false;  // an empty or tombstone slot on the key's path
+    uint64_t free_index = 0;
+    uint64_t tag = 0;
+  };
 
   PmemStore(Region* region, uint64_t generation, uint64_t slot_count, uint64_t heap_begin,
             uint64_t heap_end, bool rebuild);
@@ -174,6 +197,11 @@ class PmemStore {
   Status allocate_block(uint64_t item_bytes, uint64_t* offset, uint32_t* block_bytes);
   void write_item(uint64_t offset, uint32_t block, uint32_t phys_db, std::string_view key,
                   std::string_view value, int64_t expire_ms);
+  // write_item() without the persist, with an explicit birth stamp.
+  void store_item(uint64_t offset, uint32_t block, uint32_t phys_db, uint64_t birth,
+                  std::string_view key, std::string_view value, int64_t expire_ms);
+  // copy_to(): puts a live item of another store into this (new) one.
+  Status place_copied_item(uint32_t phys_db, uint64_t birth, const StoreItemView& item);
   void swing_slot(uint64_t index, uint64_t value);
   void persist_applied_seq();
   void adjust_count(uint64_t slot_index, uint32_t phys_db, int delta);

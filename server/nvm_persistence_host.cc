@@ -71,6 +71,7 @@ bool NvmPersistenceHost::start(std::string* error) {
     nvm_.reset();
     return false;
   }
+  report_resize();
   if (importing) {
     if (!import_rdb(import, error)) {
       nvm_.reset();
@@ -101,6 +102,32 @@ bool NvmPersistenceHost::start(std::string* error) {
     return true;
   });
   return true;
+}
+
+void NvmPersistenceHost::report_resize() {
+  const nvm::NvmStats stats = nvm_->stats();
+  const long long configured = server_.config().get_int("nvm-size");
+  const unsigned long long log_bytes = nvm_->log_region_bytes();
+  const unsigned long long store_bytes = nvm_->store_region_bytes();
+  if (stats.log_grown_from_bytes != 0 || stats.store_grown_from_bytes != 0) {
+    auto from = [](uint64_t grown_from, unsigned long long now) {
+      return grown_from != 0 ? static_cast<unsigned long long>(grown_from) : now;
+    };
+    server_.logger().log(
+        LogLevel::kNotice,
+        string_printf("NVM files grown for nvm-size %lld in %lld ms: log %llu -> %llu bytes, "
+                      "store %llu -> %llu bytes",
+                      configured, static_cast<long long>(stats.grow_ms),
+                      from(stats.log_grown_from_bytes, log_bytes), log_bytes,
+                      from(stats.store_grown_from_bytes, store_bytes), store_bytes));
+  }
+  if (stats.region_larger_than_configured) {
+    server_.logger().log(
+        LogLevel::kNotice,
+        string_printf("nvm-size %lld is smaller than the NVM files (log %llu bytes, store %llu "
+                      "bytes): they keep their size, NVM files only grow",
+                      configured, log_bytes, store_bytes));
+  }
 }
 
 bool NvmPersistenceHost::import_rdb(NvmImport& import, std::string* error) {
@@ -261,6 +288,7 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_replay_lag_bytes", nvm_->replay_lag_bytes());
   field("nvm_store_keys", nvm_->store_keys());
   field("nvm_store_used_bytes", nvm_->store_used_bytes());
+  field("nvm_store_capacity_bytes", nvm_->store_capacity_bytes());
   // After a restart the two above count what the store's walk has reached.
   field("nvm_store_rebuild_in_progress", nvm_->store_rebuilding() ? 1 : 0);
   const nvm::NvmStats stats = nvm_->stats();

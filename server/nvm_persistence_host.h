@@ -71,6 +71,8 @@ class NvmPersistenceHost {
   // The first start in NVM mode: loads the RDB and makes every key durable
   // in NVM before serving (server/nvm_import.h).
   bool import_rdb(NvmImport& import, std::string* error);
+  // Logs that recover() grew the files for nvm-size, or kept larger ones.
+  void report_resize();
   // replay_records 0: NvmPersistence's default.
   void step(size_t replay_records = 0);
   // Replays now if the loop is idle or the lag is past nvm-replay-lag.

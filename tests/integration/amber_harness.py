@@ -3,23 +3,29 @@
 A Server runs `binary [config-file] --port P --bind 127.0.0.1 --dir D --save ''
 --appendonly no [extra args]` in its own temporary directory, on a port the
 OS chose (bind 0, read it, close), and waits for it by polling with a deadline
-(a PING that answers PONG, or NOAUTH when a password is set) instead of
+(a PING that answers PONG, or NOAUTH or MISCONF) instead of
 sleeping a fixed time. The binary comes from the AMBER_SERVER environment
 variable (CMake passes $<TARGET_FILE:amber-server>); pointing it at
 redis-server checks the tests themselves.
 
 RawClient speaks RESP over a plain socket and returns replies as the exact
 bytes received, for the checks that compare bytes (RESP3, protocol errors).
+
+SharedDirTest is a TestCase whose servers take turns on one directory (NVM
+files, dump.rdb), with a seeded random generator (AMBER_IT_SEED reproduces
+a run; the seed is printed on failure).
 """
 
 import ctypes
 import os
+import random
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 START_DEADLINE_S = 10.0
 REPLY_TIMEOUT_S = 5.0
@@ -164,7 +170,10 @@ class Server:
         try:
             c.sock.settimeout(0.5)
             reply = c.call("PING")
-            return reply == b"+PONG\r\n" or reply.startswith(b"-NOAUTH")
+            # Up, but refusing: PING needs a password, or the server
+            # refuses writes (and, as Redis, PING) after a persistence error.
+            return (reply == b"+PONG\r\n" or reply.startswith(b"-NOAUTH")
+                    or reply.startswith(b"-MISCONF"))
         except OSError:
             return False
         finally:
@@ -189,3 +198,36 @@ class Server:
 
     def client(self):
         return RawClient(self.port)
+
+
+class SharedDirTest(unittest.TestCase):
+    SEED = int(os.environ.get("AMBER_IT_SEED", random.randrange(1 << 30)))
+
+    def setUp(self):
+        self.rng = random.Random(self.SEED)
+        self.dir = tempfile.mkdtemp(prefix="amber-it-shared-")
+        self.servers = []
+
+    def tearDown(self):
+        for server in self.servers:
+            server.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def run(self, result=None):
+        outcome = super().run(result)
+        if result is not None and not result.wasSuccessful():
+            print("AMBER_IT_SEED=%d" % self.SEED)
+        return outcome
+
+    def server(self, extra_args=()):
+        """A Server (not started) on the shared directory, with its own log."""
+        server = Server(list(extra_args))
+        shutil.rmtree(server.dir, ignore_errors=True)
+        server.dir = self.dir
+        server.log_path = os.path.join(self.dir, "server-%d.log" % len(self.servers))
+        self.servers.append(server)
+        return server
+
+    def kill(self, server):
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()

@@ -15,19 +15,15 @@ Set AMBER_IT_SEED to reproduce a run's random values (printed on failure).
 """
 
 import os
-import random
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
 import redis
 
-from amber_harness import Server
+from amber_harness import SharedDirTest
 
-SEED = int(os.environ.get("AMBER_IT_SEED", random.randrange(1 << 30)))
 NVM_ARGS = ["--nvm-enabled", "yes", "--nvm-backend", "emulated"]
 MARKER = "amber.nvmimport"
 
@@ -36,35 +32,7 @@ def connect(server, db=0):
     return redis.Redis(host="127.0.0.1", port=server.port, db=db, socket_timeout=10)
 
 
-class NvmImport(unittest.TestCase):
-    def setUp(self):
-        self.rng = random.Random(SEED)
-        self.dir = tempfile.mkdtemp(prefix="amber-it-nvm-import-")
-        self.servers = []
-
-    def tearDown(self):
-        for server in self.servers:
-            server.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def run(self, result=None):
-        outcome = super().run(result)
-        if result is not None and not result.wasSuccessful():
-            print("AMBER_IT_SEED=%d" % SEED)
-        return outcome
-
-    def server(self, extra_args=()):
-        server = Server(list(extra_args))
-        shutil.rmtree(server.dir, ignore_errors=True)
-        server.dir = self.dir
-        server.log_path = os.path.join(self.dir, "server-%d.log" % len(self.servers))
-        self.servers.append(server)
-        return server
-
-    def kill(self, server):
-        server.proc.send_signal(signal.SIGKILL)
-        server.proc.wait()
-
+class NvmImport(SharedDirTest):
     def make_rdb(self, keys, value_bytes=64):
         """A dump.rdb written by amber without NVM; returns what db 0 holds."""
         server = self.server()

@@ -1,0 +1,42 @@
+// The NVM mode's two region files (the log and the store, under nvm-path):
+// mapping them with the chosen backend, and growing them when nvm-size asks
+// for more than they hold.
+//
+// Growing copies the log or store into a new file `<name>.resize` of the
+// new size (PmemLog::copy_to, PmemStore::copy_to), makes that durable and
+// renames it over the old file. A crash before the rename leaves the old
+// file untouched (the next start removes the leftover and grows again); a
+// crash after it leaves the copy, which recovery cannot tell from the
+// original. The log and the store grow independently: each copy keeps the
+// generation and the sequence numbers that pair them.
+// Threads: startup, before the regions are used.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "nvm/region.h"
+
+namespace amber::nvm {
+
+enum class NvmBackend { kPmem, kEmulated };
+
+enum class RegionRole { kLog, kStore };
+
+// Maps the region file at `path`, creating it with `size_bytes` when
+// missing; an existing file is mapped at its own size.
+Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,
+                        std::unique_ptr<Region>* region);
+
+// When the file at `path` exists, holds a formatted log or store (`role`)
+// and is smaller than `size_bytes`, replaces it with a copy of that size;
+// *from_bytes is then the old size, else 0. A file of `size_bytes` or more
+// is left alone (regions do not shrink). Removes a `.resize` leftover of an
+// interrupted growth first. REQUIRES: size_bytes is a multiple of 64.
+Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& path,
+                        size_t size_bytes, uint64_t* from_bytes);
+
+}  // namespace amber::nvm
