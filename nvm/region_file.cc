@@ -36,7 +36,8 @@ std::string dir_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Copies the log or store in `from` into `to`, persisted.
+}  // namespace
+
 Status copy_region(RegionRole role, Region* from, Region* to) {
   if (role == RegionRole::kLog) {
     std::unique_ptr<PmemLog> log;
@@ -49,8 +50,6 @@ Status copy_region(RegionRole role, Region* from, Region* to) {
   std::unique_ptr<PmemStore> copy;
   return store->copy_to(to, &copy);
 }
-
-}  // namespace
 
 Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,
                         std::unique_ptr<Region>* region) {

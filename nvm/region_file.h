@@ -31,6 +31,11 @@ enum class RegionRole { kLog, kStore };
 Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,
                         std::unique_ptr<Region>* region);
 
+// Copies the log or store (`role`) in `from` into the larger `to`
+// (PmemLog::copy_to, PmemStore::copy_to), persisted. NotFound when `from`
+// holds none (never formatted).
+Status copy_region(RegionRole role, Region* from, Region* to);
+
 // When the file at `path` exists, holds a formatted log or store (`role`)
 // and is smaller than `size_bytes`, replaces it with a copy of that size;
 // *from_bytes is then the old size, else 0. A file of `size_bytes` or more

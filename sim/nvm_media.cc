@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "core/assert.h"
+#include "nvm/region_file.h"
 
 namespace amber::sim {
 
@@ -38,7 +39,8 @@ class NvmMedia::SimRegion final : public nvm::Region {
   std::unique_ptr<nvm::EmulatedRegion> region_;
 };
 
-NvmMedia::NvmMedia(uint64_t seed) : random_(seed ^ 0x6e766d6d65646961ULL) {
+NvmMedia::NvmMedia(uint64_t seed)
+    : random_(seed ^ 0x6e766d6d65646961ULL), size_random_(seed ^ 0x73697a65ULL) {
   // Runs evict each dirty line at a drain with probability 1..50 per mille.
   eviction_per_mille_ = 1 + static_cast<uint32_t>(random_.uniform(50));
 }
@@ -53,7 +55,17 @@ Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes,
   Slot& slot = slots_[index];
   AMBER_ASSERT(slot.live == nullptr);
   if (slot.image.empty()) slot.image.assign(size_bytes, '\0');
-  AMBER_ASSERT(slot.image.size() == size_bytes);
+  if (slot.image.size() < size_bytes) {
+    auto from = nvm::EmulatedRegion::from_image(std::move(slot.image));
+    auto to = nvm::EmulatedRegion::from_image(std::string(size_bytes, '\0'));
+    Status s = nvm::copy_region(role, from.get(), to.get());
+    if (!s.ok() && !s.is_not_found()) {
+      slot.image = from->image_copy();
+      return s;
+    }
+    slot.image = to->image_copy();  // zeros when there was nothing to copy
+    ++growths_;
+  }
   std::unique_ptr<nvm::EmulatedRegion> emulated = nvm::EmulatedRegion::from_image(slot.image);
   emulated->set_drain_hook([this] { on_drain(); });
   // Eviction scans the whole region at every drain: half of the regions
@@ -62,6 +74,12 @@ Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes,
   slot.live = emulated.get();
   *region = std::make_unique<SimRegion>(this, index, std::move(emulated));
   return Status();
+}
+
+size_t NvmMedia::size_for_start(size_t base) {
+  if (configured_bytes_ == 0) configured_bytes_ = base;
+  if (configured_bytes_ < 4 * base && size_random_.uniform(8) == 0) configured_bytes_ += base / 2;
+  return configured_bytes_;
 }
 
 void NvmMedia::copy_images_from(const NvmMedia& other) {

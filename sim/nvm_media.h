@@ -38,9 +38,16 @@ class NvmMedia {
   NvmMedia(const NvmMedia&) = delete;
   NvmMedia& operator=(const NvmMedia&) = delete;
 
-  // NvmOptions::open_region for the running process. REQUIRES: the role has
-  // no live region; `size_bytes` is the same at every open of the role.
+  // NvmOptions::open_region for the running process. An image smaller than
+  // `size_bytes` grows first, as the server's files do (nvm/region_file.h:
+  // the copy is made whole before it replaces the image, so no crash point
+  // falls inside it); a larger one keeps its size. REQUIRES: the role has
+  // no live region.
   Status open(nvm::RegionRole role, size_t size_bytes, std::unique_ptr<nvm::Region>* region);
+  // The nvm-size of the next start: `base`, raised by half of it now and
+  // then (at most 4x), as an operator does when the store fills up.
+  size_t size_for_start(size_t base);
+  uint64_t growths() const { return growths_; }
 
   // The process dies at crash point number `point` (points() counts them
   // from 1: every drain of a live region and every boundary()). 0: never.
@@ -80,6 +87,9 @@ class NvmMedia {
   void closed(size_t slot);
 
   SeededRandom random_;
+  SeededRandom size_random_;  // apart, so that growing leaves random_'s draws as they were
+  size_t configured_bytes_ = 0;
+  uint64_t growths_ = 0;
   uint32_t eviction_per_mille_;
   std::array<Slot, 2> slots_;
   uint64_t points_ = 0;

@@ -72,7 +72,7 @@ class NvmUnderTest final : public PersistenceUnderTest {
 Status NvmUnderTest::start() {
   nvm::NvmOptions options;
   options.dir = settings_.dir;
-  options.size_bytes = kNvmSizeBytes;
+  options.size_bytes = env_.nvm_media->size_for_start(kNvmSizeBytes);
   options.backend = nvm::NvmBackend::kEmulated;
   options.replay_records_per_step = kReplayRecordsPerStep;
   options.store_slots_per_step = kStoreSlotsPerStep;

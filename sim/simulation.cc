@@ -129,6 +129,7 @@ SimResult Run::go() {
   if (!failed()) crash();
   host_.reset();
   result_.faults = fs_.faults_injected();
+  result_.nvm_growths = media_.growths();
   result_.digest = XXH64(&digest_, sizeof(digest_), fs_.digest() ^ media_.digest());
   return result_;
 }

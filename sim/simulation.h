@@ -47,6 +47,8 @@ struct SimResult {
   uint64_t lazy_restarts = 0;
   // NVM capacity tier: values that were only in the store when a crash came.
   uint64_t offloaded_at_crashes = 0;
+  // NVM: starts that grew the regions to a larger nvm-size first.
+  uint64_t nvm_growths = 0;
   bool violation = false;
   std::string report;  // the violation and the history before the crash
   uint64_t digest = 0;

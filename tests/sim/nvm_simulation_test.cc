@@ -1,9 +1,9 @@
 // The simulator's NVM mode end to end: crashes at drains and between
 // batches over word-level crash images never lose an acknowledged write,
-// they land inside replay, hosts run on while their keyspace
-// is still loading lazily, the same seed gives the same run,
-// and a skipped group commit (planted bug) is caught. Seeds are loop
-// variables printed on failure.
+// they land inside replay, hosts run on while their keyspace is still
+// loading lazily, starts grow the regions for a larger nvm-size, the same
+// seed gives the same run, and a skipped group commit (planted bug) is
+// caught. Seeds are loop variables printed on failure.
 #include <gtest/gtest.h>
 
 #include "sim/simulation.h"
@@ -20,7 +20,7 @@ SimOptions nvm_options(uint64_t seed) {
 }
 
 TEST(NvmSimulation, EveryAcknowledgedWriteSurvivesCrashesAtDrainsAndBetweenBatches) {
-  uint64_t crashes = 0, checks = 0, in_replay = 0, lazy = 0;
+  uint64_t crashes = 0, checks = 0, in_replay = 0, lazy = 0, growths = 0;
   constexpr uint64_t kSeeds = 60;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     SimResult r = run_simulation(nvm_options(seed));
@@ -29,8 +29,10 @@ TEST(NvmSimulation, EveryAcknowledgedWriteSurvivesCrashesAtDrainsAndBetweenBatch
     checks += r.checks;
     in_replay += r.crashes_in_background;
     lazy += r.lazy_restarts;
+    growths += r.nvm_growths;
   }
   EXPECT_GT(crashes, kSeeds);  // crashes really happen
+  EXPECT_GT(growths, 0u) << "no start grew the regions to a larger nvm-size";
   EXPECT_GT(checks, kSeeds);
   EXPECT_GT(in_replay, 0u) << "no crash landed while the log was ahead of the store";
   // recover() persists nothing once the regions are formatted (it maps them
