@@ -284,30 +284,21 @@ Status NvmPersistence::reload_unlogged(const std::function<Status()>& reload) {
   return status;
 }
 
-Status NvmPersistence::log_whole_keyspace() {
+Status NvmPersistence::log_loaded_keys(std::span<const LoadedKey> keys) {
   AMBER_ASSERT(engine_ != nullptr);
   AMBER_RETURN_IF_ERROR(finish_fill());
-  // Bounds what the touched-key set holds at once.
+  // Bounds what the touched-key set (and one record) holds at once.
   constexpr size_t kKeysPerUnit = 4096;
-  size_t in_unit = 0;
-  for (int db = 0; db < engine_->db_count() && healthy(); ++db) {
-    // SCAN steps, not for_each: logging a unit looks keys up, and a lookup
-    // may move a rehashing table's buckets under a walk in progress. A SCAN
-    // cursor survives that (a key may come twice, which logs it twice).
-    uint64_t cursor = 0;
-    do {
-      cursor = engine_->db(db).scan(cursor, [&](Entry* e) {
-        on_key_modified(db, e->key());
-        ++in_unit;
-      });
-      if (in_unit >= kKeysPerUnit) {
-        before_reply();
-        in_unit = 0;
-      }
-    } while (cursor != 0 && healthy());
+  for (size_t i = 0; i < keys.size() && healthy(); ++i) {
+    on_key_modified(keys[i].db, keys[i].key);
+    if ((i + 1) % kKeysPerUnit == 0) before_reply();
   }
   before_reply();
   while (healthy() && replay_lag_bytes() > 0) (void)step();
+  // Everything is in the store now: whatever is over the bound may go.
+  do {
+    enforce_dram_bound();
+  } while (healthy() && offloads_pending());
   return failed_;
 }
 

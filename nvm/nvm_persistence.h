@@ -143,13 +143,21 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // lose it at the next crash. The fill is completed first, so that nothing
   // of the store lands on top of the reloaded keys.
   Status reload_unlogged(const std::function<Status()>& reload);
-  // Logs every key of the engine as it is now and folds the whole log into
-  // the store: how a dataset loaded by other means (an RDB file at the
-  // first start in NVM mode) becomes durable in NVM. Records of a few
-  // thousand keys, so a crash midway leaves the store holding part of the
-  // keyspace: the host keeps a marker until this returns. Fails when the
-  // store cannot hold the dataset.
-  Status log_whole_keyspace();
+  // A key a load put into the engine behind this object's back (the RDB
+  // import at the first start in NVM mode).
+  struct LoadedKey {
+    int db;
+    std::string key;
+  };
+  // Logs `keys` as the engine holds them now (one a load dropped as
+  // expired is logged as absent), in records of a few thousand keys, folds
+  // the whole log into the store and lets the capacity tier offload what is
+  // over nvm-dram-max-memory: called every few MB of a load, so that the
+  // import of an RDB larger than the bound never holds it all in DRAM. A
+  // crash midway leaves the store holding part of the load: the host keeps
+  // a marker until the last call returns. Fails when the store cannot hold
+  // the keys.
+  Status log_loaded_keys(std::span<const LoadedKey> keys);
   // True from recover() until the whole keyspace is in DRAM.
   bool filling() const { return fill_ != nullptr && !fill_->done(); }
   // Stops listening to the engine (and drops a fill in progress: the keys

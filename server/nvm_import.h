@@ -12,11 +12,35 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/io/file_system.h"
+#include "core/persist/rdb_loader.h"
 #include "core/status.h"
+#include "nvm/nvm_persistence.h"
 
 namespace amber {
+
+// The keys of the RDB as the loader accepts them, collected between two
+// absorbs of the load (RdbLoadTap) for NvmPersistence::log_loaded_keys.
+class NvmImportKeys final : public RdbLoadObserver {
+ public:
+  void on_select_db(uint64_t /*end_offset*/, uint64_t db) override { db_ = static_cast<int>(db); }
+  void on_key_start(uint64_t /*offset*/, uint8_t /*type*/, std::string_view key) override {
+    pending_.assign(key);
+  }
+  void on_key(uint64_t /*end_offset*/, int64_t /*expire_ms*/) override {
+    keys_.push_back({db_, pending_});
+  }
+  // The keys collected since the last call.
+  std::vector<nvm::NvmPersistence::LoadedKey> take() { return std::exchange(keys_, {}); }
+
+ private:
+  int db_ = 0;
+  std::string pending_;
+  std::vector<nvm::NvmPersistence::LoadedKey> keys_;
+};
 
 class NvmImport {
  public:

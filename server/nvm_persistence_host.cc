@@ -135,8 +135,15 @@ bool NvmPersistenceHost::import_rdb(NvmImport& import, std::string* error) {
   logger.log(LogLevel::kNotice,
              "No NVM store yet: importing " + import.rdb_path() + " into NVM, then serving");
   const int64_t start_us = server_.engine().clock().now_us();
-  if (!server_.rdb().load_at_startup(error)) return false;
-  Status s = nvm_->log_whole_keyspace();
+  // Every few MB of the file, the keys loaded so far go to NVM and, over
+  // nvm-dram-max-memory, out of DRAM: the RDB is never all in memory.
+  NvmImportKeys keys;
+  RdbLoadTap tap;
+  tap.observer = &keys;
+  tap.absorb = [this, &keys] { return nvm_->log_loaded_keys(keys.take()); };
+  std::string load_error;
+  Status s;
+  if (!server_.rdb().load_at_startup(&load_error, &tap)) s = Status::io_error(load_error);
   if (s.ok()) s = import.end();
   if (!s.ok()) {
     *error = "NVM import of " + import.rdb_path() + " failed (" + s.to_string() +

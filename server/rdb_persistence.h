@@ -30,6 +30,16 @@ class Server;
 class Snapshot;
 class BackgroundExecutor;
 
+// A look at the keys as a startup load brings them in (the NVM import
+// makes them durable and lets them leave DRAM as it goes): `observer` sees
+// each record as the loader accepts it, `absorb` runs between records every
+// loading-process-events-interval-bytes. An absorb error ends nothing at
+// once; the load reports the first one when it is done.
+struct RdbLoadTap {
+  RdbLoadObserver* observer = nullptr;
+  std::function<Status()> absorb;
+};
+
 class RdbPersistence {
  public:
   // Registers SAVE, BGSAVE and LASTSAVE on the server's engine.
@@ -40,7 +50,7 @@ class RdbPersistence {
 
   // Loads dir/dbfilename if it exists (not when appendonly is on). False
   // (with a message naming the file and offset) if the file is corrupt.
-  bool load_at_startup(std::string* error);
+  bool load_at_startup(std::string* error, RdbLoadTap* tap = nullptr);
   // Advances a running BGSAVE for about a millisecond.
   void before_sleep();
   // Completion of a BGSAVE, save points, scheduled BGSAVE.
@@ -82,7 +92,7 @@ class RdbPersistence {
   std::vector<std::pair<int64_t, int64_t>> save_points() const;
   std::string next_temp_name();
   void finish_bgsave(bool ok, const Status& error);
-  Status load_file(bool merge);
+  Status load_file(bool merge, RdbLoadTap* tap = nullptr);
   void register_commands();
   void bgsave_command(CommandContext& ctx);
 

@@ -80,7 +80,49 @@ std::string RdbPersistence::file_path() const {
   return join_path(config.get_string("dir"), config.get_string("dbfilename"));
 }
 
-Status RdbPersistence::load_file(bool merge) {
+namespace {
+
+// Both observers see every record: the report of the load and a tap.
+class TeeLoadObserver final : public RdbLoadObserver {
+ public:
+  TeeLoadObserver(RdbLoadObserver& a, RdbLoadObserver& b) : a_(a), b_(b) {}
+  void on_aux(uint64_t end, std::string_view key, std::string_view value) override {
+    a_.on_aux(end, key, value);
+    b_.on_aux(end, key, value);
+  }
+  void on_select_db(uint64_t end, uint64_t db) override {
+    a_.on_select_db(end, db);
+    b_.on_select_db(end, db);
+  }
+  void on_module_aux(uint64_t end, std::string_view module) override {
+    a_.on_module_aux(end, module);
+    b_.on_module_aux(end, module);
+  }
+  void on_function(uint64_t end) override {
+    a_.on_function(end);
+    b_.on_function(end);
+  }
+  void on_key_start(uint64_t offset, uint8_t type, std::string_view key) override {
+    a_.on_key_start(offset, type, key);
+    b_.on_key_start(offset, type, key);
+  }
+  void on_key(uint64_t end, int64_t expire_ms) override {
+    a_.on_key(end, expire_ms);
+    b_.on_key(end, expire_ms);
+  }
+  void on_checksum(uint64_t end, bool verified) override {
+    a_.on_checksum(end, verified);
+    b_.on_checksum(end, verified);
+  }
+
+ private:
+  RdbLoadObserver& a_;
+  RdbLoadObserver& b_;
+};
+
+}  // namespace
+
+Status RdbPersistence::load_file(bool merge, RdbLoadTap* tap) {
   Engine& engine = server_.engine();
   Config& config = server_.config();
   const std::string path = file_path();
@@ -94,8 +136,15 @@ Status RdbPersistence::load_file(bool merge) {
   AMBER_RETURN_IF_ERROR(fs_->get_file_size(path, &file_size));
   RdbLoadReporter reporter(loading_, server_.logger(), engine.clock(), file_size);
   options.observer = &reporter;
-  options.progress = [this, &reporter](uint64_t loaded, uint64_t total) {
+  std::unique_ptr<TeeLoadObserver> tee;
+  if (tap != nullptr && tap->observer != nullptr) {
+    tee = std::make_unique<TeeLoadObserver>(reporter, *tap->observer);
+    options.observer = tee.get();
+  }
+  Status absorbed;
+  options.progress = [this, &reporter, tap, &absorbed](uint64_t loaded, uint64_t total) {
     reporter.on_progress(loaded, total);
+    if (tap != nullptr && tap->absorb && absorbed.ok()) absorbed = tap->absorb();
     server_.serve_while_loading();
   };
   RdbLoadResult result;
@@ -109,6 +158,8 @@ Status RdbPersistence::load_file(bool merge) {
   }
   Status status = load_rdb_file(*fs_, path, targets, options, &result);
   if (!status.ok()) return status;
+  if (tap != nullptr && tap->absorb && absorbed.ok()) absorbed = tap->absorb();
+  AMBER_RETURN_IF_ERROR(absorbed);
   for (size_t i = 0; merge && i < targets.size(); ++i) {
     Db& dst = engine.db(static_cast<int>(i));
     targets[i]->for_each([&](Entry* e) {
@@ -125,13 +176,13 @@ Status RdbPersistence::load_file(bool merge) {
   return {};
 }
 
-bool RdbPersistence::load_at_startup(std::string* error) {
+bool RdbPersistence::load_at_startup(std::string* error, RdbLoadTap* tap) {
   Config& config = server_.config();
   if (config.get_bool("appendonly")) return true;  // the AOF is the source then
   const std::string path = file_path();
   if (!fs_->file_exists(path)) return true;
   auto start = std::chrono::steady_clock::now();
-  Status status = load_file(/*merge=*/false);
+  Status status = load_file(/*merge=*/false, tap);
   if (!status.ok()) {
     *error = "Fatal error loading the DB: " + status.message() + ". Exiting.";
     server_.logger().log(LogLevel::kWarning, *error);

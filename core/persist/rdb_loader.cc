@@ -67,7 +67,15 @@ class Loader {
         batch_([this](uint64_t at, std::string_view key, size_t db) {
           return in_.corruption(
               at, "duplicated key '" + printable_key(key) + "' in db " + std::to_string(db));
-        }) {}
+        }) {
+    // The input notes that another interval was read (in the middle of a
+    // record, maybe); the callback runs at the next record boundary, once
+    // the batch is in the databases (RdbLoadOptions::progress).
+    if (options.progress) {
+      in_.set_progress([this](uint64_t, uint64_t) { progress_due_ = true; },
+                       options.progress_interval_bytes);
+    }
+  }
 
   // The whole file; on an error, the first one in file order.
   Status run() {
@@ -104,6 +112,7 @@ class Loader {
   std::string value_;
   std::string scratch_;
   RdbKeyBatch batch_;
+  bool progress_due_ = false;
 };
 
 Status Loader::read_header() {
@@ -400,6 +409,11 @@ Status Loader::read_all() {
   AMBER_RETURN_IF_ERROR(read_header());
   PendingKey pending;
   for (;;) {
+    if (progress_due_) {
+      progress_due_ = false;
+      AMBER_RETURN_IF_ERROR(batch_.flush(&result_->keys_loaded));
+      options_.progress(in_.offset(), in_.file_size());
+    }
     const uint64_t at = in_.offset();
     uint8_t type;
     AMBER_RETURN_IF_ERROR(in_.read_u8(&type, "an opcode or value type"));
@@ -478,7 +492,6 @@ Status load_rdb(SequentialFile& file, uint64_t file_size, std::string_view sourc
                 std::span<Db* const> dbs, const RdbLoadOptions& options, RdbLoadResult* result) {
   *result = RdbLoadResult{};
   RdbInput in(file, file_size, std::string(source));
-  if (options.progress) in.set_progress(options.progress, options.progress_interval_bytes);
   Loader loader(in, dbs, options, result);
   return loader.run();
 }

@@ -57,8 +57,9 @@ struct RdbLoadOptions {
   // MODULE_AUX data is refused unless this is set; then it is parsed and
   // dropped (what redis-check-rdb does).
   bool skip_module_aux = false;
-  // Called with (bytes loaded, file size) every progress_interval_bytes
-  // (loading-process-events-interval-bytes).
+  // Called with (bytes loaded, file size) about every
+  // progress_interval_bytes (loading-process-events-interval-bytes),
+  // between two records, with every key read so far in its database.
   std::function<void(uint64_t, uint64_t)> progress;
   uint64_t progress_interval_bytes = 2 * 1024 * 1024;
   // Optional; not owned.

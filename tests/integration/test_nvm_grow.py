@@ -67,7 +67,7 @@ class NvmGrow(SharedDirTest):
         self.kill(server)
 
         same = self.nvm_server("2mb")
-        same.start()
+        self.start_until_ready(same)
         self.assert_served(same, acknowledged)
         with self.assertRaises(redis.exceptions.ResponseError):
             deadline = time.monotonic() + 10

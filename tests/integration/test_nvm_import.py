@@ -142,6 +142,44 @@ class NvmImport(SharedDirTest):
         self.assert_dataset(large, expected)
         self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
 
+    def import_peak_anon_bytes(self, extra_args):
+        """Imports dump.rdb with the pmem backend (regions mapped from files,
+        so they are not anonymous memory) and returns the largest RssAnon
+        of the server seen while it imported, polled every few ms."""
+        for name in ("amber.nvmlog", "amber.nvmstore"):
+            if os.path.exists(os.path.join(self.dir, name)):
+                os.remove(os.path.join(self.dir, name))
+        server = self.server(["--nvm-enabled", "yes", "--nvm-backend", "pmem",
+                              "--nvm-size", "512mb"] + extra_args)
+        # Under AddressSanitizer freed values would stay in its quarantine.
+        env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=0")
+        peak = [0]
+
+        def sample(pid):
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith("RssAnon:"):
+                        peak[0] = max(peak[0], int(line.split()[1]) * 1024)
+
+        self.start_until_ready(server, env=env, poll=sample)
+        self.assertIn("NVM store created from", server.log())
+        return server, peak[0]
+
+    def test_an_rdb_larger_than_the_dram_bound_is_imported_without_holding_it_all(self):
+        expected = self.make_rdb(40000, value_bytes=2000)  # ~60 MB of values
+        unbounded, unbounded_peak = self.import_peak_anon_bytes([])
+        self.assert_dataset(unbounded, expected)
+        unbounded.stop()
+        bounded, bounded_peak = self.import_peak_anon_bytes(["--nvm-dram-max-memory", "8mb"])
+        print("import peak RssAnon: %.1f MB unbounded, %.1f MB with an 8 MB bound"
+              % (unbounded_peak / 1e6, bounded_peak / 1e6))
+        self.assertGreater(unbounded_peak, 50e6)
+        self.assertLess(bounded_peak, unbounded_peak / 2)
+        info = connect(bounded).info("nvm")
+        self.assertLessEqual(info["nvm_dram_used_bytes"], 8 * (1 << 20) * 13 // 10)
+        self.assertGreater(info["nvm_offloaded_keys"], 30000)
+        self.assert_dataset(bounded, expected)
+
     def test_a_start_with_nvm_files_does_not_read_the_rdb(self):
         server = self.server(NVM_ARGS + ["--nvm-size", "32mb"])
         server.start()  # no RDB: an empty NVM store

@@ -120,25 +120,40 @@ TEST(NvmPersistence, AFullLogAppliesBackPressureAndDropsNothing) {
   EXPECT_EQ(persisted.size(), 300u);
 }
 
-// Keys put into the engine behind the NVM mode's back (as an RDB load
-// does) are durable once log_whole_keyspace() returns, all in the store.
-TEST(NvmPersistence, TheWholeKeyspaceLoggedAtOnceIsInTheStore) {
+// Inserts keys into the engine behind the NVM mode's back, as an RDB load
+// does, and returns them as the load's observer reports them.
+std::vector<NvmPersistence::LoadedKey> load_keys(Node& n, int from, int to, size_t value_bytes) {
+  std::vector<NvmPersistence::LoadedKey> keys;
+  for (int i = from; i < to; ++i) {
+    std::string key = "key" + std::to_string(i);
+    n.h.engine.db(i % 3).insert(key, std::string(value_bytes + i % 90, 'v'), Encoding::kRaw);
+    keys.push_back({i % 3, key});
+  }
+  return keys;
+}
+
+// Keys loaded behind the NVM mode's back are durable once
+// log_loaded_keys() returns, all in the store; a key the load reported
+// and then dropped (expired) is not.
+TEST(NvmPersistence, LoadedKeysLoggedBatchByBatchAreInTheStore) {
   TempDir dir;
   Keyspace loaded;
   {
     Node n(dir.path, 4 << 20, 1'700'000'000'000'000);
     ASSERT_TRUE(n.status.ok());
-    for (int i = 0; i < 10000; ++i) {
-      n.h.engine.db(i % 3).insert("key" + std::to_string(i), std::string(i % 90, 'v'),
-                                  Encoding::kRaw);
+    for (int batch = 0; batch < 2; ++batch) {
+      auto keys = load_keys(n, batch * 5000, (batch + 1) * 5000, 0);
+      if (batch == 0) {
+        Entry* e = n.h.engine.db(0).find("key0");
+        ASSERT_NE(e, nullptr);
+        n.h.engine.db(0).set_expire(e, 1'800'000'000'000);
+        keys.push_back({1, "dropped-as-expired"});
+      }
+      ASSERT_TRUE(n.nvm->log_loaded_keys(keys).ok());
+      EXPECT_EQ(n.nvm->store_keys(), (batch + 1) * 5000u);
+      EXPECT_EQ(n.nvm->replay_lag_bytes(), 0u);
     }
-    Entry* e = n.h.engine.db(0).find("key0");
-    ASSERT_NE(e, nullptr);
-    n.h.engine.db(0).set_expire(e, 1'800'000'000'000);
-    ASSERT_TRUE(n.nvm->log_whole_keyspace().ok());
-    EXPECT_EQ(n.nvm->store_keys(), 10000u);
-    EXPECT_EQ(n.nvm->replay_lag_bytes(), 0u);
-    EXPECT_GT(n.nvm->stats().records_appended, 2u);  // several units
+    EXPECT_EQ(n.nvm->stats().records_appended, 4u);  // units of 4,096 keys at most
     loaded = dump(n.h.engine);
   }  // crash
   Node r(dir.path, 0, 1'700'000'000'000'000);
@@ -147,14 +162,39 @@ TEST(NvmPersistence, TheWholeKeyspaceLoggedAtOnceIsInTheStore) {
   EXPECT_EQ(dump(r.h.engine), loaded);
 }
 
-TEST(NvmPersistence, LoggingAKeyspaceTheStoreCannotHoldFails) {
+// Over nvm-dram-max-memory, each batch's values leave DRAM once they are
+// in the store: a load several times the bound stays near it.
+TEST(NvmPersistence, LoadedKeysOverTheDramBoundLeaveDram) {
+  TempDir dir;
+  constexpr uint64_t kBound = 1 << 20;
+  Keyspace loaded;
+  {
+    NvmOptions options{.dir = dir.path,
+                       .size_bytes = 32 << 20,
+                       .backend = NvmBackend::kEmulated,
+                       .max_dram_bytes = kBound};
+    Node n(options, 1'700'000'000'000'000);
+    ASSERT_TRUE(n.status.ok());
+    for (int batch = 0; batch < 8; ++batch) {
+      auto keys = load_keys(n, batch * 1000, (batch + 1) * 1000, 1000);
+      ASSERT_TRUE(n.nvm->log_loaded_keys(keys).ok());
+      EXPECT_LE(n.nvm->stats().dram_bytes, kBound) << "batch " << batch;
+    }
+    EXPECT_GT(n.nvm->stats().offloaded_keys, 6000u);
+    EXPECT_EQ(n.nvm->store_keys(), 8000u);
+    loaded = dump(n.h.engine);
+    EXPECT_EQ(loaded.size(), 8000u);
+  }  // crash
+  Node r(dir.path, 0, 1'700'000'000'000'000);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_EQ(dump(r.h.engine), loaded);
+}
+
+TEST(NvmPersistence, LoggingLoadedKeysTheStoreCannotHoldFails) {
   TempDir dir;
   Node n(dir.path, kSmallBytes, 1'700'000'000'000'000);
   ASSERT_TRUE(n.status.ok());
-  for (int i = 0; i < 2000; ++i) {
-    n.h.engine.db(0).insert("key" + std::to_string(i), std::string(1000, 'v'), Encoding::kRaw);
-  }
-  Status s = n.nvm->log_whole_keyspace();
+  Status s = n.nvm->log_loaded_keys(load_keys(n, 0, 2000, 1000));
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.to_string().find("store full"), std::string::npos) << s.to_string();
   EXPECT_FALSE(n.nvm->healthy());
