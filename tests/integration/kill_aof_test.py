@@ -15,8 +15,9 @@ prefix of what was sent, holding every acknowledged write:
   - everything recovered earlier is still there.
 
 Every third cycle has a BGSAVE running at the kill, every third a
-BGREWRITEAOF (a bulk dataset in db 2 makes them last long enough); the
-test checks that a good share of those kills really hit a running job.
+BGREWRITEAOF (a bulk dataset in db 2 makes them last a while; the kill
+moment of those cycles is drawn from the span each job took at preload);
+the test checks that a good share of those kills really hit a running job.
 The run is seeded (AMBER_KILL_SEED, printed on failure) and bounded by a
 time budget.
 """
@@ -136,6 +137,7 @@ class KillAof(unittest.TestCase):
         self.expected = {0: {}, 1: {}}  # recovered earlier: db -> key -> value
         self.in_job = {"bgsave": 0, "bgrewriteaof": 0}
         self.job_cycles = {"bgsave": 0, "bgrewriteaof": 0}
+        self.job_seconds = {"bgsave": 0.0, "bgrewriteaof": 0.0}
 
     def tearDown(self):
         self.server.stop()
@@ -166,6 +168,14 @@ class KillAof(unittest.TestCase):
         pipe.execute()
         r.bgrewriteaof()
         self.wait_idle(r)
+        # How long each job takes on this machine: a job cycle's kill moment
+        # is drawn from that span, so that most of those kills hit the job
+        # however fast the machine is.
+        for job in ("bgsave", "bgrewriteaof"):
+            started = time.monotonic()
+            getattr(r, job)()
+            self.wait_idle(r)
+            self.job_seconds[job] = time.monotonic() - started
 
     def wait_idle(self, r):
         deadline = time.monotonic() + 20
@@ -196,7 +206,9 @@ class KillAof(unittest.TestCase):
             reply = c.call(job.upper())
             c.close()
             self.assertTrue(b"started" in reply or b"scheduled" in reply, reply)
-        time.sleep(self.rng.uniform(0.005, 0.12))  # the random kill moment
+        # The random kill moment: within the job's usual span in a job cycle.
+        latest = 0.12 if job is None else max(0.004, 0.8 * self.job_seconds[job])
+        time.sleep(self.rng.uniform(0.002 if job else 0.005, latest))
         if job is not None and self.job_running(job):
             self.in_job[job] += 1
         self.kill()

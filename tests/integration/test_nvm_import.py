@@ -173,8 +173,11 @@ class NvmImport(SharedDirTest):
         bounded, bounded_peak = self.import_peak_anon_bytes(["--nvm-dram-max-memory", "8mb"])
         print("import peak RssAnon: %.1f MB unbounded, %.1f MB with an 8 MB bound"
               % (unbounded_peak / 1e6, bounded_peak / 1e6))
-        self.assertGreater(unbounded_peak, 50e6)
-        self.assertLess(bounded_peak, unbounded_peak / 2)
+        # The bound saves most of the values' bytes (a fixed overhead of
+        # tens of MB, more under ASan, comes on top of the bound).
+        values = sum(len(v) for v in expected.values())
+        self.assertGreater(unbounded_peak, values)
+        self.assertLess(bounded_peak, unbounded_peak - 0.6 * values)
         info = connect(bounded).info("nvm")
         self.assertLessEqual(info["nvm_dram_used_bytes"], 8 * (1 << 20) * 13 // 10)
         self.assertGreater(info["nvm_offloaded_keys"], 30000)
