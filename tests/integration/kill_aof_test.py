@@ -137,7 +137,6 @@ class KillAof(unittest.TestCase):
         self.expected = {0: {}, 1: {}}  # recovered earlier: db -> key -> value
         self.in_job = {"bgsave": 0, "bgrewriteaof": 0}
         self.job_cycles = {"bgsave": 0, "bgrewriteaof": 0}
-        self.job_seconds = {"bgsave": 0.0, "bgrewriteaof": 0.0}
 
     def tearDown(self):
         self.server.stop()
@@ -171,6 +170,7 @@ class KillAof(unittest.TestCase):
         # How long each job takes on this machine: a job cycle's kill moment
         # is drawn from that span, so that most of those kills hit the job
         # however fast the machine is.
+        self.job_seconds = {}
         for job in ("bgsave", "bgrewriteaof"):
             started = time.monotonic()
             getattr(r, job)()
