@@ -18,6 +18,7 @@
 
 #include "core/assert.h"
 #include "core/entry.h"
+#include "core/io/file_system.h"
 #include "nvm/record_bound.h"
 #include "nvm/region_file.h"
 
@@ -63,21 +64,23 @@ Status NvmPersistence::open_regions(const Clock& clock) {
     return options_.open_region(RegionRole::kStore, store_bytes, &store_region_);
   }
   // nvm-size larger than the files: grow them first (nvm/region_file.h).
-  const std::string log_path = options_.dir + "/" + std::string(kLogFileName);
-  const std::string store_path = options_.dir + "/" + std::string(kStoreFileName);
   const int64_t grow_start_us = clock.now_us();
-  Status s = grow_region_file(options_.backend, RegionRole::kLog, log_path, log_bytes,
-                              &stats_.log_grown_from_bytes);
+  Status s = grow_region_file(options_.backend, RegionRole::kLog, options_.dir, kLogFileName,
+                              log_bytes, &stats_.log_grown_from_bytes);
   if (s.ok()) {
-    s = grow_region_file(options_.backend, RegionRole::kStore, store_path, store_bytes,
-                         &stats_.store_grown_from_bytes);
+    s = grow_region_file(options_.backend, RegionRole::kStore, options_.dir, kStoreFileName,
+                         store_bytes, &stats_.store_grown_from_bytes);
   }
   if (!s.ok()) return s;
   if (stats_.log_grown_from_bytes != 0 || stats_.store_grown_from_bytes != 0) {
     stats_.grow_ms = (clock.now_us() - grow_start_us) / 1000;
   }
-  s = open_region_file(options_.backend, log_path, log_bytes, &log_region_);
-  if (s.ok()) s = open_region_file(options_.backend, store_path, store_bytes, &store_region_);
+  s = open_region_file(options_.backend, join_path(options_.dir, kLogFileName), log_bytes,
+                       &log_region_);
+  if (s.ok()) {
+    s = open_region_file(options_.backend, join_path(options_.dir, kStoreFileName), store_bytes,
+                         &store_region_);
+  }
   if (!s.ok()) return s;
   stats_.region_larger_than_configured =
       log_region_->size_bytes() > log_bytes || store_region_->size_bytes() > store_bytes;

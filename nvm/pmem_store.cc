@@ -428,17 +428,14 @@ Status PmemStore::upsert(uint32_t db, std::string_view key, std::string_view val
   }
   write_item(offset, block, phys, key, value, expire_ms);
   uint64_t slot_value = (found.tag << 48) | offset;
-  // Born dead when a flush of a later unit is already in place: units
-  // applied again after a crash, up to the one the crash interrupted.
-  const int born = is_live(phys, stamp()) ? 1 : 0;
-  if (found.found) {
-    swing_slot(found.index, slot_value);
-    if (born != (found.live ? 1 : 0)) adjust_count(found.index, phys, born - (found.live ? 1 : 0));
-    allocator_.free(found.value & kOffsetMask, found.block_bytes);
-  } else {
-    swing_slot(found.free_index, slot_value);
-    if (born != 0) adjust_count(found.free_index, phys, +1);
-  }
+  // The new item counts unless it is born dead (a flush of a later unit
+  // already in place: units applied again after a crash, up to the one the
+  // crash interrupted); the old one counted if it was live.
+  const int live_delta = (is_live(phys, stamp()) ? 1 : 0) - (found.found && found.live ? 1 : 0);
+  const uint64_t index = found.found ? found.index : found.free_index;
+  swing_slot(index, slot_value);
+  if (live_delta != 0) adjust_count(index, phys, live_delta);
+  if (found.found) allocator_.free(found.value & kOffsetMask, found.block_bytes);
   return Status();
 }
 

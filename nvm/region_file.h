@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "nvm/region.h"
@@ -36,12 +37,13 @@ Status open_region_file(NvmBackend backend, const std::string& path, size_t size
 // holds none (never formatted).
 Status copy_region(RegionRole role, Region* from, Region* to);
 
-// When the file at `path` exists, holds a formatted log or store (`role`)
-// and is smaller than `size_bytes`, replaces it with a copy of that size;
-// *from_bytes is then the old size, else 0. A file of `size_bytes` or more
-// is left alone (regions do not shrink). Removes a `.resize` leftover of an
-// interrupted growth first. REQUIRES: size_bytes is a multiple of 64.
-Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& path,
-                        size_t size_bytes, uint64_t* from_bytes);
+// When the file `name` in `dir` exists, holds a formatted log or store
+// (`role`) and is smaller than `size_bytes`, replaces it with a copy of
+// that size; *from_bytes is then the old size, else 0. A file of
+// `size_bytes` or more is left alone (regions do not shrink). Removes a
+// `.resize` leftover of an interrupted growth first. REQUIRES: size_bytes
+// is a multiple of 64.
+Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& dir,
+                        std::string_view name, size_t size_bytes, uint64_t* from_bytes);
 
 }  // namespace amber::nvm

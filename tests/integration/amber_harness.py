@@ -229,6 +229,17 @@ class SharedDirTest(unittest.TestCase):
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait()
 
+    def start_and_kill(self, server, within_s):
+        """Starts `server` and SIGKILLs it at a random moment of its first
+        `within_s` seconds (its startup work: an import, a growth, ...)."""
+        with open(server.log_path, "ab") as log:
+            proc = subprocess.Popen(server.command_line(), stdout=log,
+                                    stderr=subprocess.STDOUT, cwd=self.dir,
+                                    preexec_fn=_die_with_parent)
+        time.sleep(self.rng.uniform(0.0, within_s))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
     def start_until_ready(self, server, env=None, poll=None):
         """Starts `server` and waits for its log to say it accepts
         connections (a server refusing writes answers PING with MISCONF, as

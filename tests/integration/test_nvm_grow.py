@@ -13,8 +13,6 @@ Set AMBER_IT_SEED to reproduce a run's random values (printed on failure).
 
 import os
 import re
-import signal
-import subprocess
 import time
 import unittest
 
@@ -128,12 +126,7 @@ class NvmGrow(SharedDirTest):
         for _ in range(8):
             size_mb += 8
             grower = self.nvm_server("%dmb" % size_mb)
-            with open(grower.log_path, "ab") as log:
-                proc = subprocess.Popen(grower.command_line(), stdout=log,
-                                        stderr=subprocess.STDOUT, cwd=self.dir)
-            time.sleep(self.rng.uniform(0.0, 0.5))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            self.start_and_kill(grower, 0.5)
             grown += len(re.findall("NVM files grown", grower.log()))
             names = os.listdir(self.dir)
             mid_copy += any(name.endswith(".resize") for name in names)

@@ -15,8 +15,6 @@ Set AMBER_IT_SEED to reproduce a run's random values (printed on failure).
 """
 
 import os
-import signal
-import subprocess
 import time
 import unittest
 
@@ -105,12 +103,7 @@ class NvmImport(SharedDirTest):
         server = self.server(NVM_ARGS + ["--nvm-size", "64mb"])
         for _ in range(6):
             # SIGKILL at a random moment of the load, the logging or the fold.
-            with open(server.log_path, "ab") as log:
-                proc = subprocess.Popen(server.command_line(), stdout=log,
-                                        stderr=subprocess.STDOUT, cwd=self.dir)
-            time.sleep(self.rng.uniform(0.0, 0.7))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+            self.start_and_kill(server, 0.7)
         server.start()
         self.assert_dataset(server, expected)
         self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
