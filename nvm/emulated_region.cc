@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/interprocess/file_mapping.hpp>
 #include <boost/interprocess/mapped_region.hpp>
 #include <cerrno>
@@ -90,6 +91,12 @@ EmulatedRegion::EmulatedRegion(size_t size_bytes, char* image, std::unique_ptr<F
 
 EmulatedRegion::~EmulatedRegion() { std::free(volatile_); }
 
+std::string EmulatedRegion::take_image() && {
+  AMBER_ASSERT(file_ == nullptr);
+  image_ = nullptr;
+  return std::move(owned_image_);
+}
+
 void EmulatedRegion::flush(const void* ptr, size_t len) {
   const char* p = static_cast<const char*>(ptr);
   AMBER_ASSERT(p >= volatile_ && contains(p - volatile_, len));
@@ -107,19 +114,52 @@ void EmulatedRegion::drain() {
     std::memcpy(image_ + line * kCacheLineBytes, bytes.data(), kCacheLineBytes);
   }
   pending_.clear();
-  if (eviction_random_) evict_some();
+  if (eviction_random_ &&
+      (eviction_one_drain_in_ == 1 || eviction_random_->uniform(eviction_one_drain_in_) == 0)) {
+    evict_some();
+  }
 }
 
-void EmulatedRegion::set_eviction(uint64_t seed, uint32_t per_mille) {
+void EmulatedRegion::set_eviction(uint64_t seed, uint32_t per_mille, uint32_t one_drain_in) {
+  AMBER_ASSERT(one_drain_in > 0);
   eviction_random_ = std::make_unique<SeededRandom>(seed);
   eviction_per_mille_ = per_mille;
+  eviction_one_drain_in_ = one_drain_in;
 }
 
 void EmulatedRegion::evict_some() {
-  for (size_t line : dirty_units(CrashGranularity::kLine)) {
+  for_each_dirty_line([this](size_t line) {
     if (eviction_random_->uniform(1000) < eviction_per_mille_) {
       size_t at = line * kCacheLineBytes;
       std::memcpy(image_ + at, volatile_ + at, kCacheLineBytes);
+    }
+  });
+}
+
+bool EmulatedRegion::line_differs(size_t at) const {
+  // Eight word compares the compiler vectorises: cheaper than a memcmp call.
+  uint64_t diff = 0;
+  for (size_t word = at; word < at + kCacheLineBytes; word += 8) {
+    uint64_t a;
+    uint64_t b;
+    std::memcpy(&a, image_ + word, 8);
+    std::memcpy(&b, volatile_ + word, 8);
+    diff |= a ^ b;
+  }
+  return diff != 0;
+}
+
+template <typename Fn>
+void EmulatedRegion::for_each_dirty_line(Fn&& fn) const {
+  // A page at a time: most of a region is clean between two drains, and
+  // one memcmp over a page runs at memory speed where 64 line compares
+  // would not.
+  constexpr size_t kPageBytes = 4096;
+  for (size_t page = 0; page < size_bytes_; page += kPageBytes) {
+    const size_t end = std::min(page + kPageBytes, size_bytes_);
+    if (std::memcmp(image_ + page, volatile_ + page, end - page) == 0) continue;
+    for (size_t at = page; at < end; at += kCacheLineBytes) {
+      if (line_differs(at)) fn(at / kCacheLineBytes);
     }
   }
 }
@@ -127,12 +167,12 @@ void EmulatedRegion::evict_some() {
 std::vector<size_t> EmulatedRegion::dirty_units(CrashGranularity granularity) const {
   size_t unit = unit_bytes(granularity);
   std::vector<size_t> units;
-  for (size_t at = 0; at < size_bytes_; at += kCacheLineBytes) {
-    if (std::memcmp(image_ + at, volatile_ + at, kCacheLineBytes) == 0) continue;
+  for_each_dirty_line([&](size_t line) {
+    const size_t at = line * kCacheLineBytes;
     for (size_t u = at; u < at + kCacheLineBytes; u += unit) {
       if (std::memcmp(image_ + u, volatile_ + u, unit) != 0) units.push_back(u / unit);
     }
-  }
+  });
   return units;
 }
 

@@ -16,7 +16,10 @@
 // bytes. (A line flushed and then stored to again before the drain could in
 // reality hold the flushed snapshot; the images do not include that middle
 // state.) With an eviction seed, drain() also writes back random dirty lines
-// early, as a cache evicting them would.
+// early, as a cache evicting them would (at random drains: a real cache
+// evicts at any moment, so evicting at some drains only is no weaker a
+// model, while a pass over the region at every drain is what a simulated
+// run would mostly spend its time on).
 //
 // Threads: one thread at a time. Not for production durability: the copy to
 // the image is a memcpy, and the file is never msync'ed (a killed process
@@ -61,13 +64,19 @@ class EmulatedRegion final : public Region {
   // image: the points at which a test takes crash images.
   void set_drain_hook(std::function<void()> hook) { drain_hook_ = std::move(hook); }
   const std::function<void()>& drain_hook() const { return drain_hook_; }
-  // From now on each drain() also writes back each dirty line with
-  // probability per_mille / 1000, chosen by a generator seeded with `seed`.
-  void set_eviction(uint64_t seed, uint32_t per_mille);
+  // From now on drain() also writes back dirty lines early: at a drain
+  // chosen with probability 1 / one_drain_in, each dirty line with
+  // probability per_mille / 1000, both by a generator seeded with `seed`.
+  // Finding the dirty lines costs a pass over the region, so an eviction at
+  // fewer drains makes a simulated run that much cheaper.
+  void set_eviction(uint64_t seed, uint32_t per_mille, uint32_t one_drain_in = 1);
 
   // The durable bytes as they are now.
   const char* image() const { return image_; }
   std::string image_copy() const { return std::string(image_, size_bytes_); }
+  // The durable bytes of an in-memory image (from_image), moved out: the
+  // region must not be used afterwards.
+  std::string take_image() &&;
   // Indexes of the lines (kLine) or 8-byte words (kWord) whose volatile
   // bytes differ from the image, ascending.
   std::vector<size_t> dirty_units(CrashGranularity granularity) const;
@@ -87,6 +96,11 @@ class EmulatedRegion final : public Region {
     return granularity == CrashGranularity::kLine ? kCacheLineBytes : 8;
   }
   void evict_some();
+  bool line_differs(size_t at) const;
+  // Calls fn(line) for each line whose volatile bytes differ from the
+  // image, ascending.
+  template <typename Fn>
+  void for_each_dirty_line(Fn&& fn) const;
 
   size_t size_bytes_;
   std::unique_ptr<FileMapping> file_;  // null for an in-memory image
@@ -98,6 +112,7 @@ class EmulatedRegion final : public Region {
   std::function<void()> drain_hook_;
   std::unique_ptr<SeededRandom> eviction_random_;
   uint32_t eviction_per_mille_ = 0;
+  uint32_t eviction_one_drain_in_ = 1;
 };
 
 }  // namespace amber::nvm

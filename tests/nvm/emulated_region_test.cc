@@ -145,6 +145,22 @@ TEST(EmulatedRegion, EvictionWritesBackUnflushedLinesEarly) {
   EXPECT_LT(left, 53u);
 }
 
+TEST(EmulatedRegion, EvictionAtOneDrainInNLeavesTheOtherDrainsAlone) {
+  auto region = EmulatedRegion::from_image(std::string(64 * 64, '\0'));
+  region->set_eviction(/*seed=*/5, /*per_mille=*/1000, /*one_drain_in=*/8);
+  int passes = 0;
+  for (int drain = 0; drain < 160; ++drain) {
+    for (int line = 1; line < 64; ++line) region->base()[line * 64] = static_cast<char>(drain + 1);
+    region->persist(region->base(), 8);
+    // Every dirty line goes at a pass (per mille 1000), none at another drain.
+    const size_t left = region->dirty_units(CrashGranularity::kLine).size();
+    ASSERT_TRUE(left == 0 || left == 63) << "drain " << drain << ": " << left << " dirty";
+    if (left == 0) ++passes;
+  }
+  EXPECT_GT(passes, 8);  // 20 expected
+  EXPECT_LT(passes, 40);
+}
+
 TEST(EmulatedRegion, DrainHookRunsBeforeTheFlushedLinesLand) {
   auto region = EmulatedRegion::from_image(std::string(4096, '\0'));
   size_t dirty_at_hook = 0;
