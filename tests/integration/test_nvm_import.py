@@ -15,6 +15,8 @@ Set AMBER_IT_SEED to reproduce a run's random values (printed on failure).
 """
 
 import os
+import shutil
+import tempfile
 import time
 import unittest
 
@@ -136,16 +138,17 @@ class NvmImport(SharedDirTest):
         self.assertFalse(os.path.exists(os.path.join(self.dir, MARKER)))
 
     def import_peak_anon_bytes(self, extra_args):
-        """Imports dump.rdb with the pmem backend (regions mapped from files,
-        so they are not anonymous memory) and returns the largest RssAnon
-        of the server seen while it imported, polled every few ms."""
-        for name in ("amber.nvmlog", "amber.nvmstore"):
-            if os.path.exists(os.path.join(self.dir, name)):
-                os.remove(os.path.join(self.dir, name))
+        """Imports dump.rdb with the pmem backend and returns the largest
+        RssAnon of the server seen while it imported, polled every few ms.
+        The regions are files on /dev/shm persisted by cache-line flushes
+        (PMEM_IS_PMEM_FORCE=1): mapped, so not anonymous memory, and with
+        no msync to a disk whose speed would decide the test's time."""
+        nvm_dir = tempfile.mkdtemp(prefix="amber-it-import-", dir="/dev/shm")
+        self.addCleanup(shutil.rmtree, nvm_dir, True)
         server = self.server(["--nvm-enabled", "yes", "--nvm-backend", "pmem",
-                              "--nvm-size", "512mb"] + extra_args)
+                              "--nvm-path", nvm_dir, "--nvm-size", "512mb"] + extra_args)
         # Under AddressSanitizer freed values would stay in its quarantine.
-        env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=0")
+        env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=0", PMEM_IS_PMEM_FORCE="1")
         peak = [0]
 
         def sample(pid):
