@@ -26,6 +26,9 @@ struct PlantedBugs {
   // (PmemLog::persist skips the records' drain; NvmPersistence::before_reply
   // skips the group commit of every 7th record, so the replies leave first).
   bool skip_nvm_persist = false;
+  // NVM mode: the region files are not synced at startup (neither the files
+  // nor their directory), so a power failure can take a new one away.
+  bool skip_nvm_file_sync = false;
 };
 
 }  // namespace amber

@@ -19,6 +19,7 @@
 #include "core/assert.h"
 #include "core/entry.h"
 #include "core/io/file_system.h"
+#include "core/io/posix_file_system.h"
 #include "nvm/record_bound.h"
 #include "nvm/region_file.h"
 
@@ -60,8 +61,8 @@ Status NvmPersistence::open_regions(const Clock& clock) {
       std::max(kMinStoreBytes, round_down_lines(total - std::min(total, log_bytes)));
   if (options_.open_region) {
     Status s = options_.open_region(RegionRole::kLog, log_bytes, &log_region_);
-    if (!s.ok()) return s;
-    return options_.open_region(RegionRole::kStore, store_bytes, &store_region_);
+    if (s.ok()) s = options_.open_region(RegionRole::kStore, store_bytes, &store_region_);
+    return s.ok() ? sync_region_files() : s;
   }
   // nvm-size larger than the files: grow them first (nvm/region_file.h).
   const int64_t grow_start_us = clock.now_us();
@@ -84,7 +85,21 @@ Status NvmPersistence::open_regions(const Clock& clock) {
   if (!s.ok()) return s;
   stats_.region_larger_than_configured =
       log_region_->size_bytes() > log_bytes || store_region_->size_bytes() > store_bytes;
-  return Status();
+  return sync_region_files();
+}
+
+// Before anything is written into the regions: a write acknowledged into a
+// file whose name a power failure can take away would go with it.
+Status NvmPersistence::sync_region_files() {
+#ifdef AMBER_PLANTED_BUGS
+  // Planted bug: the region files are left as the file system has them.
+  if (options_.bugs != nullptr && options_.bugs->skip_nvm_file_sync) return Status();
+#endif
+  const std::string paths[] = {join_path(options_.dir, kLogFileName),
+                               join_path(options_.dir, kStoreFileName)};
+  if (options_.fs != nullptr) return nvm::sync_region_files(*options_.fs, options_.dir, paths);
+  PosixFileSystem posix;
+  return nvm::sync_region_files(posix, options_.dir, paths);
 }
 
 // Opens the log and the store, formatting what is missing. The two belong

@@ -60,9 +60,11 @@
 
 namespace amber::nvm {
 
-// Opens (or creates with `size_bytes`) the region for `role`. The default
-// maps the files under NvmOptions::dir with the chosen backend; the
-// simulator injects in-memory EmulatedRegions whose crash images it keeps.
+// Opens (or creates with `size_bytes`) the region for `role`, whose file
+// is NvmOptions::dir/kLogFileName or kStoreFileName. The default maps the
+// file with the chosen backend; the simulator injects in-memory
+// EmulatedRegions whose crash images it keeps (the files' names are in its
+// simulated file system).
 using RegionOpener =
     std::function<Status(RegionRole role, size_t size_bytes, std::unique_ptr<Region>* region)>;
 
@@ -85,6 +87,9 @@ struct NvmOptions {
   int eviction_samples = 5;         // maxmemory-samples
   size_t offloads_per_step = 4096;  // per enforce_dram_bound()
   RegionOpener open_region;         // empty: files under `dir`
+  // Makes the region files durable as files (sizes, names in `dir`) at
+  // every start; null: the POSIX file system.
+  FileSystem* fs = nullptr;
   // Test builds: planted durability bugs (core/planted_bugs.h); null: none.
   const PlantedBugs* bugs = nullptr;
 };
@@ -235,6 +240,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   };
 
   Status open_regions(const Clock& clock);
+  Status sync_region_files();
   Status open_pair(int64_t now_ms);
   Status apply_log_tail(Engine& engine);
   Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending);

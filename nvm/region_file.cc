@@ -15,6 +15,14 @@ Status remove_if_present(FileSystem& fs, const std::string& path) {
   return s.is_not_found() ? Status() : s;
 }
 
+// An fsync of the file at `path` (its size and blocks).
+Status sync_file(FileSystem& fs, const std::string& path) {
+  std::unique_ptr<WritableFile> file;
+  AMBER_RETURN_IF_ERROR(fs.new_appendable_file(path, &file));
+  AMBER_RETURN_IF_ERROR(file->sync());
+  return file->close();
+}
+
 }  // namespace
 
 Status copy_region(RegionRole role, Region* from, Region* to) {
@@ -76,14 +84,17 @@ Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& 
     AMBER_RETURN_IF_ERROR(to->health());
   }
   // The copy's bytes and size are durable before it takes the old name.
-  std::unique_ptr<WritableFile> copy;
-  AMBER_RETURN_IF_ERROR(fs.new_appendable_file(resize_path, &copy));
-  AMBER_RETURN_IF_ERROR(copy->sync());
-  AMBER_RETURN_IF_ERROR(copy->close());
+  AMBER_RETURN_IF_ERROR(sync_file(fs, resize_path));
   AMBER_RETURN_IF_ERROR(fs.rename_file(resize_path, path));
   AMBER_RETURN_IF_ERROR(fs.sync_dir(dir));
   *from_bytes = old_bytes;
   return Status();
+}
+
+Status sync_region_files(FileSystem& fs, const std::string& dir,
+                         std::span<const std::string> paths) {
+  for (const std::string& path : paths) AMBER_RETURN_IF_ERROR(sync_file(fs, path));
+  return fs.sync_dir(dir);
 }
 
 }  // namespace amber::nvm

@@ -15,9 +15,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "core/io/file_system.h"
 #include "core/status.h"
 #include "nvm/region.h"
 
@@ -31,6 +33,16 @@ enum class RegionRole { kLog, kStore };
 // missing; an existing file is mapped at its own size.
 Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,
                         std::unique_ptr<Region>* region);
+
+// Makes the region files at `paths`, in `dir`, durable as files: each
+// file's metadata (its size) by an fsync, then their names by an fsync of
+// `dir`. The flushes that persist a region's bytes make no file metadata
+// durable, so a region file just created could otherwise vanish in a power
+// failure, with every write acknowledged into it. Done at every start, not
+// only when a file is created: a start whose sync failed leaves a file that
+// the next one finds already there.
+Status sync_region_files(FileSystem& fs, const std::string& dir,
+                         std::span<const std::string> paths);
 
 // Copies the log or store (`role`) in `from` into the larger `to`
 // (PmemLog::copy_to, PmemStore::copy_to), persisted. NotFound when `from`

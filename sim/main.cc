@@ -111,8 +111,8 @@ void print_table(const std::vector<ModeTotals>& totals, bool faults) {
         static_cast<unsigned long long>(t.violations), rate);
     if (t.mode == Mode::kNvm && faults) {
       std::printf(
-          "          nvm: --faults io is a no-op (no file I/O; emulated regions report no "
-          "media errors)\n");
+          "          nvm: --faults io reaches only the region files' syncs at startup "
+          "(emulated regions report no media errors)\n");
     }
   }
 }

@@ -54,12 +54,12 @@ NvmMedia::~NvmMedia() {
   for (const Slot& slot : slots_) AMBER_ASSERT(slot.live == nullptr);
 }
 
-Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes,
+Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes, bool new_file,
                       std::unique_ptr<nvm::Region>* region) {
   const size_t index = role == nvm::RegionRole::kLog ? 0 : 1;
   Slot& slot = slots_[index];
   AMBER_ASSERT(slot.live == nullptr);
-  if (slot.image.empty()) slot.image.assign(size_bytes, '\0');
+  if (new_file || slot.image.empty()) slot.image.assign(size_bytes, '\0');
   if (slot.image.size() < size_bytes) {
     auto from = nvm::EmulatedRegion::from_image(std::move(slot.image));
     auto to = nvm::EmulatedRegion::from_image(std::string(size_bytes, '\0'));

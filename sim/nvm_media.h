@@ -3,9 +3,11 @@
 // the simulation, not to the Host: a crash destroys the process and its
 // regions, the images survive, and the next Host opens regions over them.
 //
-//   open(role, size)   ─> an EmulatedRegion over the role's image (zeros
-//                         the first time), with seeded cache eviction (for
-//                         half of the regions opened)
+//   open(role, size,   ─> an EmulatedRegion over the role's image (zeros
+//        new_file)        when its file is new: the region files' names
+//                         live in SimFs, so a crash can take a file away
+//                         that was never synced), with seeded cache
+//                         eviction (for half of the regions opened)
 //   every drain()      ─> a crash point (the region's drain hook), before
 //                         the flushed lines reach the image
 //   boundary()         ─> a crash point between event-loop batches
@@ -38,12 +40,14 @@ class NvmMedia {
   NvmMedia(const NvmMedia&) = delete;
   NvmMedia& operator=(const NvmMedia&) = delete;
 
-  // NvmOptions::open_region for the running process. An image smaller than
-  // `size_bytes` grows first, as the server's files do (nvm/region_file.h:
-  // the copy is made whole before it replaces the image, so no crash point
-  // falls inside it); a larger one keeps its size. REQUIRES: the role has
-  // no live region.
-  Status open(nvm::RegionRole role, size_t size_bytes, std::unique_ptr<nvm::Region>* region);
+  // NvmOptions::open_region for the running process. `new_file`: the
+  // region's file did not exist, so the image starts as zeros, whatever an
+  // earlier file held. An image smaller than `size_bytes` grows first, as
+  // the server's files do (nvm/region_file.h: the copy is made whole before
+  // it replaces the image, so no crash point falls inside it); a larger one
+  // keeps its size. REQUIRES: the role has no live region.
+  Status open(nvm::RegionRole role, size_t size_bytes, bool new_file,
+              std::unique_ptr<nvm::Region>* region);
   // The nvm-size of the next start: `base`, raised by half of it now and
   // then (at most 4x), as an operator does when the store fills up.
   size_t size_for_start(size_t base);

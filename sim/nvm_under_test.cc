@@ -5,23 +5,27 @@
 // is unhealthy — over two in-memory EmulatedRegions whose durable images
 // live in the simulation's NvmMedia, so they outlive the crashed Host.
 //
+// The region files' names live in the simulation's SimFs (a crash can take
+// away a file that was never synced), their bytes in NvmMedia.
+//
 // The regions are small (1 MiB: a 256 KiB log, a 768 KiB store) and replay
 // steps are tiny, so the log wraps and fills (back-pressure) many times per
 // run and crashes land inside replay, wrap and store reclaim.
 //
-// One deliberate difference from the server glue: when the mode fails
-// while the batch's commands were logged (a value larger than the log's
-// largest record, a log that cannot make room) or in the group commit, a
-// write of this batch is not durable, so its replies must never leave:
-// before_replies() returns false and the host dies, as under `always`
-// (server/nvm_persistence_host.cc sends them today: a gap this host does not
-// copy). A failure in the background step (a full store) happens after the
-// group commit, so the replies leave and later writes get MISCONF.
+// When the mode fails while the batch's commands were logged (a value
+// larger than the log's largest record, a log that cannot make room) or in
+// the group commit, a write of this batch is not durable, so its replies
+// must never leave: before_replies() returns false and the host dies, as
+// the server does (server/nvm_persistence_host.cc exits, as Redis does
+// under `appendfsync always`). A failure in the background step (a full
+// store) happens after the group commit, so the replies leave and later
+// writes get MISCONF.
 #include "core/assert.h"
 #include "core/engine.h"
 #include "nvm/nvm_persistence.h"
 #include "sim/nvm_media.h"
 #include "sim/persistence_under_test.h"
+#include "sim/sim_fs.h"
 
 namespace amber::sim {
 namespace {
@@ -77,10 +81,24 @@ Status NvmUnderTest::start() {
   options.replay_records_per_step = kReplayRecordsPerStep;
   options.store_slots_per_step = kStoreSlotsPerStep;
   options.fill_slots_per_step = kFillSlotsPerStep;
+  // The images live in NvmMedia, their files' names in SimFs: a region
+  // whose file a crash took away (never synced) starts over as zeros.
   NvmMedia* media = env_.nvm_media;
-  options.open_region = [media](nvm::RegionRole role, size_t size_bytes,
-                                std::unique_ptr<nvm::Region>* region) {
-    return media->open(role, size_bytes, region);
+  SimFs* fs = &env_.fs;
+  const std::string dir = settings_.dir;
+  options.fs = fs;
+  options.open_region = [media, fs, dir](nvm::RegionRole role, size_t size_bytes,
+                                         std::unique_ptr<nvm::Region>* region) {
+    const std::string path =
+        join_path(dir, role == nvm::RegionRole::kLog ? nvm::NvmPersistence::kLogFileName
+                                                     : nvm::NvmPersistence::kStoreFileName);
+    const bool new_file = !fs->file_exists(path);
+    if (new_file) {
+      std::unique_ptr<WritableFile> file;
+      AMBER_RETURN_IF_ERROR(fs->new_writable_file(path, &file));
+      AMBER_RETURN_IF_ERROR(file->close());
+    }
+    return media->open(role, size_bytes, new_file, region);
   };
   options.bugs = settings_.bugs;
   options.max_dram_bytes = settings_.nvm_dram_max_bytes;

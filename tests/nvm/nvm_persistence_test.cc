@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/io/random.h"
+#include "tests/core/aof_test_util.h"
 #include "tests/nvm/nvm_node.h"
 
 namespace amber::nvm {
@@ -43,6 +44,33 @@ TEST(NvmPersistence, RecoversTheLastPersistedBatchAndNotTheUnpersistedWrites) {
   EXPECT_EQ(dump(r.h.engine), persisted);
   EXPECT_EQ(r.run({"GET", "a"}), "$1\r\n2\r\n");
   EXPECT_EQ(r.run({"GET", "lost"}), "$-1\r\n");
+}
+
+// A region file's name and size must be durable before a write is
+// acknowledged into it (the flushes persist its bytes, never its metadata):
+// every start syncs both files and the directory, the first one and a
+// restart alike (a start whose sync failed leaves files the next one finds).
+TEST(NvmPersistence, EveryStartSyncsTheRegionFilesBeforeServing) {
+  TempDir dir;
+  FlakyFileSystem fs;
+  NvmOptions options{.dir = dir.path, .size_bytes = 1 << 20, .backend = NvmBackend::kEmulated};
+  options.fs = &fs;
+  for (const char* start : {"first start", "restart"}) {
+    fs.fail_sync = true;
+    {
+      Node failing(options, 1'700'000'000'000'000);
+      EXPECT_FALSE(failing.status.ok()) << start << ": served without syncing the region files";
+      EXPECT_NE(failing.status.to_string().find("sync failed"), std::string::npos) << start;
+    }
+    fs.fail_sync = false;
+    Node n(options, 1'700'000'000'000'000);
+    ASSERT_TRUE(n.status.ok()) << start << ": " << n.status.to_string();
+    n.run({"SET", "k", start});
+    n.nvm->before_reply();
+  }
+  Node n(options, 1'700'000'000'000'000);
+  ASSERT_TRUE(n.status.ok());
+  EXPECT_EQ(n.run({"GET", "k"}), "$7\r\nrestart\r\n");
 }
 
 TEST(NvmPersistence, SwapAndFlushInsideMultiExecReplayInOrder) {
