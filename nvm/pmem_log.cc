@@ -33,6 +33,11 @@ constexpr uint32_t kKindPad = 2;
 constexpr size_t kHeaderChecksumOffset = 40;
 // append() maps the data area in ahead of itself by this much at a time.
 constexpr uint64_t kPrefaultChunkBytes = 256 * 1024;
+// LSNs count every byte ever appended and never wrap. 2^62 bytes is over
+// ten thousand years of appends at 10 GB/s, so a tail past it is damage,
+// and appending to it could overflow the LSN (found by the fuzzer: a head
+// and tail of 2^64 - 16 opened, and the next record wrapped the tail to 8).
+constexpr uint64_t kMaxLsn = uint64_t{1} << 62;
 
 uint64_t align8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
@@ -120,7 +125,7 @@ Status PmemLog::open(Region* region, std::unique_ptr<PmemLog>* log) {
   }
   uint64_t head = region->load_u64(kHeadOffset);
   uint64_t tail = region->load_u64(kTailOffset);
-  if (head % 8 != 0 || tail % 8 != 0 || head > tail || tail - head > capacity) {
+  if (head % 8 != 0 || tail % 8 != 0 || head > tail || tail - head > capacity || tail > kMaxLsn) {
     return Status::corruption("nvm log: bad head " + std::to_string(head) + " / tail " +
                               std::to_string(tail));
   }

@@ -138,6 +138,22 @@ TEST(PmemLog, ATailPastTheCapacityIsCorruption) {
   EXPECT_TRUE(PmemLog::open(region.get(), &reopened).is_corruption());
 }
 
+// LSNs never wrap: an empty log whose head and tail sit just below 2^64
+// (a damaged image; found by the fuzzer) used to open, and its next record
+// wrapped the tail to 8, past which nothing reopened.
+TEST(PmemLog, AHeadAndTailPast2To62AreCorruption) {
+  for (uint64_t lsn : {(uint64_t{1} << 62) + 8, ~uint64_t{15}}) {
+    auto region = EmulatedRegion::from_image(std::string(8192, '\0'));
+    std::unique_ptr<PmemLog> log;
+    ASSERT_TRUE(PmemLog::format(region.get(), 1, &log).ok());
+    region->store_u64(PmemLog::kHeadOffset, lsn);
+    region->store_u64(PmemLog::kTailOffset, lsn);
+    region->persist(region->base(), PmemLog::kDataOffset);
+    std::unique_ptr<PmemLog> reopened;
+    EXPECT_TRUE(PmemLog::open(region.get(), &reopened).is_corruption()) << lsn;
+  }
+}
+
 TEST(PmemLog, ABatchIsPersistedWithOneDrainForItsRecordsAndOneForTheTail) {
   auto region = EmulatedRegion::from_image(std::string(8192, '\0'));
   std::unique_ptr<PmemLog> log;
