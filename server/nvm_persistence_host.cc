@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "nvm/nvm_import.h"
 #include "server/config.h"
 #include "server/format.h"
 #include "server/logger.h"
-#include "server/nvm_import.h"
 #include "server/rdb_persistence.h"
 #include "server/server.h"
 
@@ -54,7 +54,7 @@ bool NvmPersistenceHost::start(std::string* error) {
     replay_lag_config_bytes_ = static_cast<uint64_t>(server_.config().get_int("nvm-replay-lag"));
     return true;
   });
-  NvmImport import(server_.rdb().file_system(), options.dir, server_.rdb().file_path());
+  nvm::NvmImport import(server_.rdb().file_system(), options.dir, server_.rdb().file_path());
   bool importing = false;
   Status s = import.begin(nvm::NvmPersistence::kLogFileName, nvm::NvmPersistence::kStoreFileName,
                           &importing);
@@ -130,21 +130,20 @@ void NvmPersistenceHost::report_resize() {
   }
 }
 
-bool NvmPersistenceHost::import_rdb(NvmImport& import, std::string* error) {
+bool NvmPersistenceHost::import_rdb(nvm::NvmImport& import, std::string* error) {
   Logger& logger = server_.logger();
   logger.log(LogLevel::kNotice,
              "No NVM store yet: importing " + import.rdb_path() + " into NVM, then serving");
   const int64_t start_us = server_.engine().clock().now_us();
   // Every few MB of the file, the keys loaded so far go to NVM and, over
   // nvm-dram-max-memory, out of DRAM: the RDB is never all in memory.
-  NvmImportKeys keys;
-  RdbLoadTap tap;
-  tap.observer = &keys;
-  tap.absorb = [this, &keys] { return nvm_->log_loaded_keys(keys.take()); };
-  std::string load_error;
-  Status s;
-  if (!server_.rdb().load_at_startup(&load_error, &tap)) s = Status::io_error(load_error);
-  if (s.ok()) s = import.end();
+  const Status s =
+      import.run(*nvm_, [this](RdbLoadObserver* observer, const std::function<Status()>& absorb) {
+        RdbLoadTap tap{observer, absorb};
+        std::string load_error;
+        return server_.rdb().load_at_startup(&load_error, &tap) ? Status()
+                                                                : Status::io_error(load_error);
+      });
   if (!s.ok()) {
     *error = "NVM import of " + import.rdb_path() + " failed (" + s.to_string() +
              "); the next start imports it again";

@@ -28,7 +28,9 @@
 
 namespace amber {
 
+namespace nvm {
 class NvmImport;
+}  // namespace nvm
 class Server;
 
 class NvmPersistenceHost {
@@ -69,8 +71,8 @@ class NvmPersistenceHost {
 
  private:
   // The first start in NVM mode: loads the RDB and makes every key durable
-  // in NVM before serving (server/nvm_import.h).
-  bool import_rdb(NvmImport& import, std::string* error);
+  // in NVM before serving (nvm/nvm_import.h).
+  bool import_rdb(nvm::NvmImport& import, std::string* error);
   // Logs that recover() grew the files for nvm-size, or kept larger ones.
   void report_resize();
   // replay_records 0: NvmPersistence's default.

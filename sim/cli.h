@@ -35,8 +35,8 @@ struct CliOptions {
 bool parse_cli(int argc, char** argv, CliOptions* options, std::string* error);
 const char* cli_usage();
 // Sets the switch named `name` (skip-fsync-before-ack, skip-dir-fsync,
-// ack-before-group-commit, trust-failed-fsync, skip-nvm-persist, skip-nvm-file-sync). False if
-// unknown.
+// ack-before-group-commit, trust-failed-fsync, skip-nvm-persist,
+// skip-nvm-file-sync). False if unknown.
 bool plant_bug(const std::string& name, PlantedBugs* bugs);
 SimOptions sim_options(const CliOptions& cli, Mode mode, uint64_t seed);
 std::string reproduce_command(const CliOptions& cli, Mode mode, uint64_t seed, uint64_t commands);

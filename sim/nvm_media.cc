@@ -119,6 +119,7 @@ void NvmMedia::crash_now() {
     slot.has_crash_image = true;
     digest_ = XXH64(slot.crash_image.data(), slot.crash_image.size(), digest_ + points_);
   }
+  if (on_crash_) on_crash_();
 }
 
 void NvmMedia::power_failure() {

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -59,6 +60,9 @@ class NvmMedia {
   uint64_t points() const { return points_; }
   // A crash point between two batches (after the replies left).
   void boundary() { crash_point(); }
+  // Called when the process dies here: the simulation stops the disk too
+  // (SimFs), so that nothing the dead process still runs reaches it.
+  void set_on_crash(std::function<void()> on_crash) { on_crash_ = std::move(on_crash); }
   // The process dies now (if it has not already).
   void crash_now();
   bool crashed() const { return crashed_; }
@@ -101,6 +105,7 @@ class NvmMedia {
   uint64_t drains_ = 0;
   bool crashed_ = false;
   uint64_t digest_ = 0;
+  std::function<void()> on_crash_;
 };
 
 }  // namespace amber::sim

@@ -22,6 +22,9 @@
 // writes get MISCONF.
 #include "core/assert.h"
 #include "core/engine.h"
+#include "core/persist/rdb_loader.h"
+#include "core/persist/rdb_writer.h"
+#include "nvm/nvm_import.h"
 #include "nvm/nvm_persistence.h"
 #include "sim/nvm_media.h"
 #include "sim/persistence_under_test.h"
@@ -34,6 +37,7 @@ constexpr uint64_t kNvmSizeBytes = 1 << 20;
 constexpr size_t kReplayRecordsPerStep = 2;
 constexpr uint64_t kStoreSlotsPerStep = 512;
 constexpr uint64_t kFillSlotsPerStep = 256;
+constexpr const char* kDbFilename = "dump.rdb";
 
 class NvmUnderTest final : public PersistenceUnderTest {
  public:
@@ -59,6 +63,7 @@ class NvmUnderTest final : public PersistenceUnderTest {
   void step() {
     if (nvm_->healthy() || nvm_->filling()) (void)nvm_->step();
   }
+  Status load_rdb(RdbLoadObserver* observer, const std::function<Status()>& absorb);
   void note_failure(const char* where) {
     if (!nvm_->healthy() && !failure_seen_ && settings_.log) {
       settings_.log(std::string("NVM failed in ") + where + ": " + nvm_->health().to_string());
@@ -102,10 +107,35 @@ Status NvmUnderTest::start() {
   };
   options.bugs = settings_.bugs;
   options.max_dram_bytes = settings_.nvm_dram_max_bytes;
+  // As the server: a first start beside a dump.rdb imports it, atomically
+  // across crashes (the marker protocol of nvm/nvm_import.h).
+  nvm::NvmImport import(env_.fs, settings_.dir, join_path(settings_.dir, kDbFilename));
+  bool importing = false;
+  AMBER_RETURN_IF_ERROR(import.begin(nvm::NvmPersistence::kLogFileName,
+                                     nvm::NvmPersistence::kStoreFileName, &importing));
   nvm_ = std::make_unique<nvm::NvmPersistence>(options);
   Status s = nvm_->recover(env_.engine);
+  if (s.ok() && importing) {
+    s = import.run(*nvm_, [this](RdbLoadObserver* observer, const std::function<Status()>& absorb) {
+      return load_rdb(observer, absorb);
+    });
+  }
   failure_seen_ = !nvm_->healthy();
   return s;
+}
+
+// The import's load, with the plain loader where the server reports
+// progress.
+Status NvmUnderTest::load_rdb(RdbLoadObserver* observer, const std::function<Status()>& absorb) {
+  RdbLoadOptions options;
+  options.now_ms = env_.engine.clock().now_ms();
+  options.lru_clock = env_.engine.lru_clock();
+  options.observer = observer;
+  options.progress_interval_bytes = settings_.nvm_import_absorb_bytes;
+  options.progress = [&absorb](uint64_t, uint64_t) { (void)absorb(); };
+  RdbLoadResult result;
+  return load_rdb_file(env_.fs, join_path(settings_.dir, kDbFilename), engine_dbs(env_.engine),
+                       options, &result);
 }
 
 bool NvmUnderTest::before_replies() {

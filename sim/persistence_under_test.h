@@ -63,6 +63,9 @@ struct PersistenceSettings {
   const PlantedBugs* bugs = nullptr;
   // NVM mode's capacity tier (nvm-dram-max-memory); 0: no bound.
   uint64_t nvm_dram_max_bytes = 0;
+  // NVM mode's RDB import: how many bytes of the file between two absorbs
+  // (loading-process-events-interval-bytes).
+  uint64_t nvm_import_absorb_bytes = 512;
   // The persistence code's log lines (amber-sim --trace); null: dropped.
   std::function<void(const std::string&)> log;
 };

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/persist/rdb_writer.h"
 #include "sim/checker.h"
 #include "sim/host.h"
 #include "sim/nvm_media.h"
@@ -22,6 +23,13 @@ constexpr int64_t kCronMs = 100;
 // An everysec fsync job waits at most this long (a healthy disk).
 constexpr int64_t kMaxFsyncDelayMs = 300;
 constexpr int kMaxStartAttempts = 8;
+// A restart may crash within this many ops or crash points.
+constexpr uint64_t kRecoveryCrashWindow = 20;
+// NVM mode: one run in kImportOneRunIn starts by importing a dump.rdb, and
+// that start may crash within a window of up to this many crash points (an
+// import of a few KB makes a few hundred).
+constexpr uint64_t kImportOneRunIn = 4;
+constexpr uint64_t kImportCrashWindow = 400;
 // NVM mode: keys read through the command path after a restart, before the
 // lazy load completes (the workload's key space: k0..k15 in db 0..2).
 constexpr int kSampledReads = 6;
@@ -38,13 +46,19 @@ class Run {
         checker_(promise_of(options.persistence.mode)) {
     settings_ = options.persistence;
     settings_.bugs = &options_.bugs;
+    // One process: when it dies at an NVM crash point its file I/O stops
+    // there too (an import's marker removal must not outlive it).
+    media_.set_on_crash([this] { fs_.set_crash_at_op(fs_.ops() + 1); });
     if (options_.trace) settings_.log = [this](const std::string& line) { trace(line); };
   }
 
   SimResult go();
 
  private:
-  bool start_host(bool after_crash);
+  // `crash_window`: the power may fail within this many mutating ops (NVM:
+  // crash points) of a start, on its first three attempts; 0: never.
+  bool start_host(uint64_t crash_window);
+  bool prepare_import();
   void batch();
   void run_unit(const std::vector<Argv>& unit);
   void tick(int64_t dt_ms);
@@ -115,8 +129,13 @@ class Run {
 SimResult Run::go() {
   (void)fs_.create_dir_if_missing(settings_.dir);
   (void)fs_.sync_dir(".");
+  const bool import = nvm() && rng_.uniform(kImportOneRunIn) == 0;
+  if (import && !prepare_import()) return result_;
   fs_.set_fault_rate(options_.fault_per_million);
-  if (!start_host(false)) return result_;
+  const uint64_t crashes_before = result_.crashes_in_recovery;
+  // Power failures anywhere in the import, and more often early in it.
+  if (!start_host(import ? 1 + rng_.uniform(kImportCrashWindow) : 0)) return result_;
+  result_.crashes_in_import = result_.crashes_in_recovery - crashes_before;
   schedule_crash();
   while (result_.commands < options_.commands && !failed()) {
     batch();
@@ -140,13 +159,14 @@ SimResult Run::go() {
   return result_;
 }
 
-bool Run::start_host(bool after_crash) {
+bool Run::start_host(uint64_t crash_window) {
   for (int attempt = 0;; ++attempt) {
-    const bool crash_in_recovery = after_crash && attempt < 3 && rng_.uniform(4) == 0;
+    const bool crash_in_recovery = crash_window > 0 && attempt < 3 && rng_.uniform(4) == 0;
     if (nvm()) {
-      media_.set_crash_at_point(crash_in_recovery ? media_.points() + 1 + rng_.uniform(20) : 0);
+      media_.set_crash_at_point(crash_in_recovery ? media_.points() + 1 + rng_.uniform(crash_window)
+                                                  : 0);
     } else {
-      fs_.set_crash_at_op(crash_in_recovery ? fs_.ops() + 1 + rng_.uniform(20) : 0);
+      fs_.set_crash_at_op(crash_in_recovery ? fs_.ops() + 1 + rng_.uniform(crash_window) : 0);
     }
     if (attempt >= kMaxStartAttempts) fs_.set_fault_rate(0);
     const uint64_t faults_before = fs_.faults_injected();
@@ -174,6 +194,40 @@ bool Run::start_host(bool after_crash) {
     result_.report = "  startup refused after a crash: " + s.to_string() + "\n";
     return false;
   }
+}
+
+// NVM mode: the dump.rdb of a Redis user switching to NVM, for the first
+// start to import. The workload's first units run on a host without NVM
+// (snapshot mode, no save points), and the keyspace is saved crash-safely
+// and acknowledged: the import must bring every key of it into NVM,
+// whatever crashes come (start_host's crash window covers the import).
+bool Run::prepare_import() {
+  PersistenceSettings rdb_settings = settings_;
+  rdb_settings.mode = Mode::kSnapshot;
+  rdb_settings.save_points.clear();
+  HostHooks hooks{[] { return 1; }, [] {}, [] {}, nullptr};
+  host_ = std::make_unique<Host>(fs_, clock_, rng_.next_u64(), rdb_settings, hooks);
+  Status s = host_->start();
+  const uint64_t units = 10 + rng_.uniform(50);
+  for (uint64_t i = 0; i < units && s.ok(); ++i) run_unit(workload_.next_unit());
+  if (s.ok()) {
+    s = save_rdb_file(fs_, settings_.dir, "dump.rdb", engine_dbs(host_->engine()),
+                      RdbWriteOptions());
+  }
+  host_.reset();
+  if (!s.ok()) {
+    result_.violation = true;
+    result_.report = "  writing the RDB to import failed: " + s.to_string() + "\n";
+    return false;
+  }
+  checker_.acknowledge_all(clock_.now_ms());
+  ++result_.nvm_imports;
+  // An absorb every few hundred bytes, so that crashes land between
+  // absorbs, or (the server's 2 MB default, for an RDB this small) one
+  // absorb with every key at the end.
+  settings_.nvm_import_absorb_bytes = rng_.uniform(2) == 0 ? 512 : 2 << 20;
+  trace("dump.rdb written for the first start to import");
+  return true;
 }
 
 void Run::run_unit(const std::vector<Argv>& unit) {
@@ -280,7 +334,7 @@ void Run::crash() {
   host_.reset();
   power_failure();
   clock_.advance_ms(1 + static_cast<int64_t>(rng_.uniform(50)));
-  if (!start_host(true)) return;
+  if (!start_host(kRecoveryCrashWindow)) return;
   ++result_.checks;
   std::vector<SampledRead> reads;
   if (nvm()) reads = sample_reads();

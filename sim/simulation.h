@@ -49,6 +49,10 @@ struct SimResult {
   uint64_t offloaded_at_crashes = 0;
   // NVM: starts that grew the regions to a larger nvm-size first.
   uint64_t nvm_growths = 0;
+  // NVM: runs whose first start imported a dump.rdb (one in four), and the
+  // power failures during that start (each followed by a new import).
+  uint64_t nvm_imports = 0;
+  uint64_t crashes_in_import = 0;
   bool violation = false;
   std::string report;  // the violation and the history before the crash
   uint64_t digest = 0;

@@ -1,11 +1,35 @@
 // NvmImport: the marker protocol of importing an RDB into NVM (see
 // nvm_import.h for why).
-#include "server/nvm_import.h"
+#include "nvm/nvm_import.h"
 
 #include <memory>
 #include <utility>
+#include <vector>
 
-namespace amber {
+namespace amber::nvm {
+namespace {
+
+// The keys of the RDB as the loader accepts them, collected between two
+// absorbs of the load, for NvmPersistence::log_loaded_keys.
+class NvmImportKeys final : public RdbLoadObserver {
+ public:
+  void on_select_db(uint64_t /*end_offset*/, uint64_t db) override { db_ = static_cast<int>(db); }
+  void on_key_start(uint64_t /*offset*/, uint8_t /*type*/, std::string_view key) override {
+    pending_.assign(key);
+  }
+  void on_key(uint64_t /*end_offset*/, int64_t /*expire_ms*/) override {
+    keys_.push_back({db_, pending_});
+  }
+  // The keys collected since the last call.
+  std::vector<NvmPersistence::LoadedKey> take() { return std::exchange(keys_, {}); }
+
+ private:
+  int db_ = 0;
+  std::string pending_;
+  std::vector<NvmPersistence::LoadedKey> keys_;
+};
+
+}  // namespace
 
 NvmImport::NvmImport(FileSystem& fs, std::string nvm_dir, std::string rdb_path)
     : fs_(fs), nvm_dir_(std::move(nvm_dir)), rdb_path_(std::move(rdb_path)) {}
@@ -44,9 +68,21 @@ Status NvmImport::begin(std::string_view log_name, std::string_view store_name, 
   return Status();
 }
 
+Status NvmImport::run(NvmPersistence& nvm, const Loader& load) {
+  NvmImportKeys keys;
+  Status absorbed;  // the first failure; later absorbs do nothing
+  auto absorb = [&nvm, &keys, &absorbed] {
+    if (absorbed.ok()) absorbed = nvm.log_loaded_keys(keys.take());
+    return absorbed;
+  };
+  AMBER_RETURN_IF_ERROR(load(&keys, absorb));
+  AMBER_RETURN_IF_ERROR(absorb());
+  return end();
+}
+
 Status NvmImport::end() {
   AMBER_RETURN_IF_ERROR(fs_.remove_file(path_of(kMarkerName)));
   return fs_.sync_dir(nvm_dir_);
 }
 
-}  // namespace amber
+}  // namespace amber::nvm

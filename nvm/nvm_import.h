@@ -11,36 +11,15 @@
 // again at startup.
 #pragma once
 
+#include <functional>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "core/io/file_system.h"
 #include "core/persist/rdb_loader.h"
 #include "core/status.h"
 #include "nvm/nvm_persistence.h"
 
-namespace amber {
-
-// The keys of the RDB as the loader accepts them, collected between two
-// absorbs of the load (RdbLoadTap) for NvmPersistence::log_loaded_keys.
-class NvmImportKeys final : public RdbLoadObserver {
- public:
-  void on_select_db(uint64_t /*end_offset*/, uint64_t db) override { db_ = static_cast<int>(db); }
-  void on_key_start(uint64_t /*offset*/, uint8_t /*type*/, std::string_view key) override {
-    pending_.assign(key);
-  }
-  void on_key(uint64_t /*end_offset*/, int64_t /*expire_ms*/) override {
-    keys_.push_back({db_, pending_});
-  }
-  // The keys collected since the last call.
-  std::vector<nvm::NvmPersistence::LoadedKey> take() { return std::exchange(keys_, {}); }
-
- private:
-  int db_ = 0;
-  std::string pending_;
-  std::vector<nvm::NvmPersistence::LoadedKey> keys_;
-};
+namespace amber::nvm {
 
 class NvmImport {
  public:
@@ -55,6 +34,17 @@ class NvmImport {
   // An unfinished import whose RDB is gone is an error: the regions hold
   // part of a dataset and nothing to complete it from.
   Status begin(std::string_view log_name, std::string_view store_name, bool* import);
+  // Reads the file into the engine: shows each record to `observer` and
+  // calls `absorb` between records now and then (the server: every
+  // loading-process-events-interval-bytes).
+  using Loader =
+      std::function<Status(RdbLoadObserver* observer, const std::function<Status()>& absorb)>;
+  // The import, once begin() said so and `nvm` is recovered: `load` runs,
+  // and each absorb logs the keys loaded since the last one, folds them
+  // into the store and lets values over nvm-dram-max-memory leave DRAM (the
+  // RDB is never all in memory); then the last keys are logged, and end()
+  // removes the marker.
+  Status run(NvmPersistence& nvm, const Loader& load);
   // After every imported key is in the store: removes the marker.
   Status end();
 
@@ -68,4 +58,4 @@ class NvmImport {
   std::string rdb_path_;
 };
 
-}  // namespace amber
+}  // namespace amber::nvm
