@@ -45,12 +45,12 @@ class NvmImport {
   // RDB is never all in memory); then the last keys are logged, and end()
   // removes the marker.
   Status run(NvmPersistence& nvm, const Loader& load);
-  // After every imported key is in the store: removes the marker.
-  Status end();
 
   const std::string& rdb_path() const { return rdb_path_; }
 
  private:
+  // After every imported key is in the store: removes the marker.
+  Status end();
   std::string path_of(std::string_view name) const;
 
   FileSystem& fs_;
