@@ -35,8 +35,9 @@ constexpr size_t kHeaderChecksumOffset = 40;
 constexpr uint64_t kPrefaultChunkBytes = 256 * 1024;
 // LSNs count every byte ever appended and never wrap. 2^62 bytes is over
 // ten thousand years of appends at 10 GB/s, so a tail past it is damage,
-// and appending to it could overflow the LSN (found by the fuzzer: a head
-// and tail of 2^64 - 16 opened, and the next record wrapped the tail to 8).
+// and append() stops there too, so that what it writes still opens (found
+// by the fuzzer: a head and tail of 2^64 - 16 opened, and the next record
+// wrapped the tail to 8; then a tail of 2^62 took a record past it).
 constexpr uint64_t kMaxLsn = uint64_t{1} << 62;
 
 uint64_t align8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
@@ -192,7 +193,7 @@ bool PmemLog::append(std::string_view payload) {
   AMBER_ASSERT(payload.size() <= max_payload_bytes());
   uint64_t total = align8(kRecordHeaderBytes + payload.size());
   uint64_t start = placement(appended_, total);
-  if (start + total - head_ > capacity_) return false;
+  if (start + total - head_ > capacity_ || start + total > kMaxLsn) return false;
   if (start != appended_) {
     uint64_t room = start - appended_;
     if (room >= kRecordHeaderBytes) {

@@ -70,7 +70,8 @@ class PmemLog {
   size_t max_payload_bytes() const { return capacity_ / 2 - kRecordHeaderBytes; }
   // Writes a record after the last appended one; it becomes durable (and
   // replayable) with the next persist(). False, and nothing written, when the
-  // log has no room: free space with replay + advance_head() and retry.
+  // log has no room: free space with replay + advance_head() and retry (or,
+  // never in practice, when the record would pass LSN 2^62: see open()).
   // REQUIRES: payload.size() <= max_payload_bytes().
   bool append(std::string_view payload);
   // Makes every appended record durable: one drain for the batch, then the

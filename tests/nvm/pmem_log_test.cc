@@ -154,6 +154,25 @@ TEST(PmemLog, AHeadAndTailPast2To62AreCorruption) {
   }
 }
 
+// ... and appends stop at 2^62, so that what they write still opens.
+TEST(PmemLog, AppendsStopAtLsn2To62) {
+  auto region = EmulatedRegion::from_image(std::string(8192, '\0'));
+  std::unique_ptr<PmemLog> log;
+  ASSERT_TRUE(PmemLog::format(region.get(), 1, &log).ok());
+  const uint64_t lsn = (uint64_t{1} << 62) - 32;
+  region->store_u64(PmemLog::kHeadOffset, lsn);
+  region->store_u64(PmemLog::kTailOffset, lsn);
+  region->persist(region->base(), PmemLog::kDataOffset);
+  ASSERT_TRUE(PmemLog::open(region.get(), &log).ok());
+  EXPECT_TRUE(log->append("fits"));  // 24 bytes: up to 2^62 - 8
+  EXPECT_FALSE(log->append("past"));
+  log->persist();
+  auto after = crash(*region);
+  std::unique_ptr<PmemLog> reopened;
+  ASSERT_TRUE(PmemLog::open(after.get(), &reopened).ok());
+  EXPECT_EQ(read_all(*reopened), std::vector<std::string>{"fits"});
+}
+
 TEST(PmemLog, ABatchIsPersistedWithOneDrainForItsRecordsAndOneForTheTail) {
   auto region = EmulatedRegion::from_image(std::string(8192, '\0'));
   std::unique_ptr<PmemLog> log;
