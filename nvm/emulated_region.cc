@@ -194,7 +194,18 @@ std::string EmulatedRegion::crash_image(uint64_t seed, CrashGranularity granular
   std::vector<size_t> units = dirty_units(granularity);
   std::vector<bool> reached(units.size());
   for (size_t i = 0; i < units.size(); ++i) reached[i] = (random.next_u64() & 1) != 0;
-  return crash_image(granularity, units, reached);
+  std::string image = crash_image(granularity, units, reached);
+  // A line flushed and stored to again before the drain: its write-back may
+  // have taken the bytes it had when flushed (each unit, one time in three).
+  const size_t unit = unit_bytes(granularity);
+  for (const auto& [line, flushed] : pending_) {
+    for (size_t u = 0; u < kCacheLineBytes; u += unit) {
+      if (random.uniform(3) == 0) {
+        std::memcpy(image.data() + line * kCacheLineBytes + u, flushed.data() + u, unit);
+      }
+    }
+  }
+  return image;
 }
 
 }  // namespace amber::nvm

@@ -13,13 +13,14 @@
 // the image ("dirty") independently did or did not reach the media — as a
 // whole line, or per 8-byte word at word granularity (the failure-atomic
 // unit). A dirty line that reached the media holds its current volatile
-// bytes. (A line flushed and then stored to again before the drain could in
-// reality hold the flushed snapshot; the images do not include that middle
-// state.) With an eviction seed, drain() also writes back random dirty lines
-// early, as a cache evicting them would (at random drains: a real cache
-// evicts at any moment, so evicting at some drains only is no weaker a
-// model, while a pass over the region at every drain is what a simulated
-// run would mostly spend its time on).
+// bytes. A line flushed and then stored to again before the drain may also
+// hold, per unit, the bytes it had when flushed: the seeded crash_image()
+// includes that middle state, the explicit one (for exhaustive
+// enumeration) does not. With an eviction seed, drain() also writes back
+// random dirty lines early, as a cache evicting them would (at random
+// drains: a real cache evicts at any moment, so evicting at some drains
+// only is no weaker a model, while a pass over the region at every drain
+// is what a simulated run would mostly spend its time on).
 //
 // Threads: one thread at a time. Not for production durability: the copy to
 // the image is a memcpy, and the file is never msync'ed (a killed process
@@ -85,7 +86,8 @@ class EmulatedRegion final : public Region {
   std::string crash_image(CrashGranularity granularity, const std::vector<size_t>& units,
                           const std::vector<bool>& reached) const;
   // A crash image where each dirty unit reached the media with probability
-  // 1/2, chosen by `seed`.
+  // 1/2, and each unit of a line flushed but not drained holds its bytes at
+  // flush time with probability 1/3, chosen by `seed`.
   std::string crash_image(uint64_t seed, CrashGranularity granularity) const;
 
  private:

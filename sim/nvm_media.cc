@@ -4,11 +4,11 @@
 // crash model: Region's contract promises no more than that (8-byte
 // failure atomicity, durability only after drain), so recovery must cope
 // with every such image. Eviction writes dirty lines back early, as a
-// cache would, so crash images also hold lines the program never flushed.
+// cache would, so crash images also hold lines the program never flushed,
+// and a line flushed and then stored to again before the drain may hold
+// the bytes it was flushed with.
 //
-// Not modelled: a line flushed and then stored to again before the drain
-// holding its flushed snapshot (EmulatedRegion's images omit that middle
-// state), media errors (EmulatedRegion has none).
+// Not modelled: media errors (EmulatedRegion has none).
 #include "sim/nvm_media.h"
 
 #include <xxhash.h>

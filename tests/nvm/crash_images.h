@@ -2,8 +2,9 @@
 // image a power failure could leave. Exhaustive (every subset of the dirty
 // cache lines, as PMEM model checkers enumerate) when there are few enough
 // dirty lines, plus seeded random images at line and 8-byte-word
-// granularity. Regions crash together: the units of all of them are
-// enumerated as one set.
+// granularity (some with flushed-then-overwritten words as flushed).
+// Regions crash together: the units of all of them are enumerated as one
+// set.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +64,16 @@ inline size_t for_each_crash_image(
   SeededRandom random(seed ^ 0x5bd1e995);
   for (size_t i = 0; i < options.random_images; ++i) {
     image_set(CrashGranularity::kWord, words, [&random](size_t) { return random.next_u64() & 1; });
+  }
+  // The seeded images also hold, in lines flushed and stored to again
+  // before the drain, the words as they were flushed.
+  for (size_t i = 0; i < options.random_images; ++i) {
+    std::vector<std::string> images;
+    for (EmulatedRegion* region : regions) {
+      images.push_back(region->crash_image(random.next_u64(), CrashGranularity::kWord));
+    }
+    check(images);
+    ++checked;
   }
   return checked;
 }

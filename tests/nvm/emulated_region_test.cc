@@ -135,6 +135,24 @@ TEST(EmulatedRegion, SeededCrashImagesAreReproducibleAndVary) {
             region->crash_image(8, CrashGranularity::kLine));
 }
 
+// A word stored to again after its flush, before the drain, may hold at a
+// crash the old bytes, the bytes it was flushed with, or the new ones.
+TEST(EmulatedRegion, ALineStoredToAfterItsFlushMayHoldItsFlushedBytes) {
+  auto region = EmulatedRegion::from_image(std::string(128, '\0'));
+  region->base()[0] = 'a';
+  region->flush(region->base(), 8);
+  region->base()[0] = 'b';
+  std::set<char> seen;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const std::string image = region->crash_image(seed, CrashGranularity::kWord);
+    ASSERT_TRUE(image[0] == '\0' || image[0] == 'a' || image[0] == 'b') << seed;
+    seen.insert(image[0]);
+  }
+  EXPECT_EQ(seen, (std::set<char>{'\0', 'a', 'b'}));
+  region->drain();
+  EXPECT_EQ(region->image()[0], 'a') << "the drain lands the flushed bytes";
+}
+
 TEST(EmulatedRegion, EvictionWritesBackUnflushedLinesEarly) {
   auto region = EmulatedRegion::from_image(std::string(64 * 64, '\0'));
   region->set_eviction(/*seed=*/3, /*per_mille=*/500);
