@@ -37,7 +37,6 @@ constexpr uint64_t kNvmSizeBytes = 1 << 20;
 constexpr size_t kReplayRecordsPerStep = 2;
 constexpr uint64_t kStoreSlotsPerStep = 512;
 constexpr uint64_t kFillSlotsPerStep = 256;
-constexpr const char* kDbFilename = "dump.rdb";
 
 class NvmUnderTest final : public PersistenceUnderTest {
  public:

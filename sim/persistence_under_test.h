@@ -39,6 +39,10 @@ class SimExecutor;
 class NvmMedia;
 
 enum class Mode { kAlways, kEverysec, kNo, kSnapshot, kNvm };
+
+// The RDB file in PersistenceSettings::dir (dbfilename's default): snapshot
+// mode's, and what NVM mode imports at its first start.
+inline constexpr const char* kDbFilename = "dump.rdb";
 const char* mode_name(Mode mode);
 bool parse_mode(const std::string& name, Mode* mode);
 

@@ -211,7 +211,7 @@ bool Run::prepare_import() {
   const uint64_t units = 10 + rng_.uniform(50);
   for (uint64_t i = 0; i < units && s.ok(); ++i) run_unit(workload_.next_unit());
   if (s.ok()) {
-    s = save_rdb_file(fs_, settings_.dir, "dump.rdb", engine_dbs(host_->engine()),
+    s = save_rdb_file(fs_, settings_.dir, kDbFilename, engine_dbs(host_->engine()),
                       RdbWriteOptions());
   }
   host_.reset();

@@ -18,7 +18,6 @@ namespace {
 
 constexpr int64_t kBgsaveRetryDelayS = 5;  // CONFIG_BGSAVE_RETRY_DELAY
 constexpr size_t kBucketsPerStep = 4;
-constexpr const char* kDbFilename = "dump.rdb";
 
 class SnapshotUnderTest final : public PersistenceUnderTest {
  public:
