@@ -31,6 +31,11 @@ info_field() {  # PORT SECTION FIELD -> its value in INFO
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v r="$2" 'BEGIN { printf "%.2f", (r > 0 ? a / r : 0) }'; }
+cpu_ticks() {  # PID -> its user + system CPU time so far, in clock ticks
+  # Fields after the command name, which ends at the last ')': utime is the
+  # 12th, stime the 13th.
+  sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
 status_kb() {
   local v
   v=$(awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || true)

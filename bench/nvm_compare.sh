@@ -63,7 +63,8 @@ config_args() {
 
 # ---------------------------------------------------------------- (a)
 part_a() {
-  local results="$WORK/a.csv" configs="nvm always everysec none" c p round rps BASELINE_ROWS=""
+  local results="$WORK/a.csv" configs="nvm always everysec none" c p round rps cpu_before cpu_ns
+  local BASELINE_ROWS="" CPU_ROWS=""
   declare -A port pid
   [ -n "${BASELINE:-}" ] && configs="$configs baseline"
   mkdir -p "$NVM_DIR/a" "$NVM_DIR/baseline"
@@ -77,10 +78,13 @@ part_a() {
     for p in $PIPELINES; do
       for c in $configs; do
         echo "(a) round $round: amber $c -P $p" >&2
+        cpu_before=$(cpu_ticks "${pid[$c]}")
         rps=$(taskset -c $CLIENT_CPU redis-benchmark -p "${port[$c]}" -t set -c "$CLIENTS" \
           -r "$KEYSPACE" -n "$REQUESTS" -P "$p" --csv -q |
           awk -F'","' 'NR > 1 { gsub(/"/, "", $2); print $2 }')
-        echo "$c,$p,$rps" >>"$results"
+        cpu_ns=$(awk -v t="$(($(cpu_ticks "${pid[$c]}") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
+          -v n="$REQUESTS" 'BEGIN { printf "%.0f", t * 1e9 / hz / n }')
+        echo "$c,$p,$rps,$cpu_ns" >>"$results"
       done
     done
   done
@@ -89,24 +93,33 @@ part_a() {
   echo "| pipeline | NVM SET rps | always | everysec | no persistence | NVM/everysec | NVM/none |"
   echo "|---|---|---|---|---|---|---|"
   for p in $PIPELINES; do
-    declare -A med
+    declare -A med cpu
     for c in $configs; do
       m=$(awk -F, -v c="$c" -v p="$p" '$1==c && $2==p { print $3 }' "$results" | median)
       med[$c]=$m
+      cpu[$c]=$(awk -F, -v c="$c" -v p="$p" '$1==c && $2==p { print $4 }' "$results" | median)
     done
+    CPU_ROWS+="| $p | ${cpu[nvm]} | ${cpu[always]} | ${cpu[everysec]} | ${cpu[none]} | $(ratio "${cpu[everysec]}" "${cpu[nvm]}") | $(ratio "${cpu[none]}" "${cpu[nvm]}") |"$'\n'
     printf '| %s | %.0f | %.0f | %.0f | %.0f | %s | %s |\n' "$p" "${med[nvm]}" "${med[always]}" \
       "${med[everysec]}" "${med[none]}" "$(ratio "${med[nvm]}" "${med[everysec]}")" \
       "$(ratio "${med[nvm]}" "${med[none]}")"
     if [ -n "${BASELINE:-}" ]; then
-      BASELINE_ROWS+="| $p | $(printf '%.0f' "${med[nvm]}") | $(printf '%.0f' "${med[baseline]}") | $(ratio "${med[nvm]}" "${med[baseline]}") |"$'\n'
+      BASELINE_ROWS+="| $p | $(printf '%.0f' "${med[nvm]}") | $(printf '%.0f' "${med[baseline]}") | $(ratio "${med[nvm]}" "${med[baseline]}") | ${cpu[nvm]} | ${cpu[baseline]} | $(ratio "${cpu[baseline]}" "${cpu[nvm]}") |"$'\n'
     fi
   done
   echo
+  # Server CPU time per SET (utime + stime over the run): steadier than
+  # throughput on a shared machine, and what a design change moves.
+  echo "Server CPU per SET, ns (medians; ratios are the other's CPU over NVM's, >1: NVM cheaper):"
+  echo
+  echo "| pipeline | NVM | always | everysec | no persistence | everysec/NVM | none/NVM |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "$CPU_ROWS"
   if [ -n "${BASELINE:-}" ]; then
     echo "NVM mode against the baseline binary ($BASELINE):"
     echo
-    echo "| pipeline | NVM SET rps | baseline NVM SET rps | NVM / baseline |"
-    echo "|---|---|---|---|"
+    echo "| pipeline | NVM SET rps | baseline NVM SET rps | NVM / baseline | NVM CPU ns/SET | baseline CPU ns/SET | baseline / NVM CPU |"
+    echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "$BASELINE_ROWS"
   fi
 }
