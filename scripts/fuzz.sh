@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The bounded fuzz pass of CI: builds every libFuzzer target (clang, ASan +
-# UBSan) in build/fuzz and runs each for FUZZ_SECONDS (default 60) through
-# ctest (label "fuzz", two at a time: one per core). Fails on any crash,
+# UBSan) in build/fuzz and runs each for FUZZ_SECONDS (default 60; nvm_log
+# and nvm_store four times that, see fuzz/CMakeLists.txt) through ctest
+# (label "fuzz", two at a time: one per core). Fails on any crash,
 # leak, timeout (-timeout=10 per input) or out-of-memory (-rss_limit_mb=2048);
 # the input that did it is copied to fuzz/regressions/<target>/ with a
 # message to commit it, so that the ordinary test suite replays it.

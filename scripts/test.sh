@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMBER_SANITIZE=ON -DAMBER_BENCH=OFF
 cd build/test
 ctest --output-on-failure -j2 --timeout 600
-# The bounded fuzz pass: every libFuzzer target for FUZZ_SECONDS (60) each.
+# The bounded fuzz pass: every libFuzzer target for FUZZ_SECONDS (60) each,
+# the NVM image targets four times as long.
 cd ../..
 scripts/fuzz.sh
