@@ -362,7 +362,10 @@ bool NvmPersistence::make_room(size_t op_bytes) {
   const size_t max = log_->max_payload_bytes();
   if (kRecordPrefixBytes + op_bytes > max) {
     ++stats_.unlogged_writes;
-    fail(Status::invalid_argument("NVM: a key's value is larger than the log's largest record"));
+    fail(Status::invalid_argument(
+        "NVM: a key's value is larger than the log's largest record (" +
+        std::to_string(kRecordPrefixBytes + op_bytes) + " > " + std::to_string(max) +
+        " bytes; the log is a quarter of nvm-size, its largest record half of that)"));
     return false;
   }
   if (builder_.op_count() > 0 && builder_.bytes().size() + op_bytes > max) {

@@ -49,6 +49,19 @@ TEST(NvmSimulation, EveryAcknowledgedWriteSurvivesCrashesAtDrainsAndBetweenBatch
   EXPECT_GT(in_import, 0u) << "no power failure landed inside an RDB import";
 }
 
+// A Redis user's dump.rdb may hold a string longer than the NVM log takes
+// (APPEND on large values; a sweep found it at this seed): the first
+// start must refuse it with that reason and keep the RDB and the import
+// marker for a start with a larger nvm-size, never import part of it.
+TEST(NvmSimulation, AnRdbWithAValueTooLargeForTheLogIsRefusedAndKept) {
+  SimOptions o = nvm_options(7200399);
+  o.workload.large_per_mille = 100;
+  SimResult r = run_simulation(o);
+  ASSERT_FALSE(r.violation) << r.report;
+  EXPECT_EQ(r.nvm_imports, 1u);
+  EXPECT_EQ(r.nvm_imports_refused, 1u);
+}
+
 // Large values fill the small store: writes get MISCONF, and a crash then
 // must not keep the server from restarting (recovery writes nothing to the
 // store; it serves the keyspace as of the store's applied state).
