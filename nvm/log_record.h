@@ -40,6 +40,10 @@ inline constexpr size_t kRecordPrefixBytes = 12;
 inline constexpr size_t kUpsertOverheadBytes = 1 + 1 + 8 + 4 + 4;
 inline constexpr size_t kRemoveOverheadBytes = 1 + 1 + 4;
 inline constexpr size_t kStructuralOpBytes = 3;
+// A record holding one upsert (a lone SET).
+inline constexpr size_t single_upsert_record_bytes(size_t key_bytes, size_t value_bytes) {
+  return kRecordPrefixBytes + kUpsertOverheadBytes + key_bytes + value_bytes;
+}
 
 // One decoded op; views point into the record's bytes.
 struct LogOp {

@@ -329,8 +329,7 @@ bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, 
     // SET logs its key with the new value, or nothing when NX / XX leave
     // the key alone (the rules' max with the old value is for a later
     // command of a transaction, which this is not).
-    return kRecordPrefixBytes + kUpsertOverheadBytes + argv[1].size() + argv[2].size() <=
-           log_->max_payload_bytes();
+    return single_upsert_record_bytes(argv[1].size(), argv[2].size()) <= log_->max_payload_bytes();
   }
   Engine& engine = *engine_;
   const bool fault_in = filling();

@@ -63,7 +63,7 @@ Status PmemLog::format(Region* region, uint64_t generation, std::unique_ptr<Pmem
                                     " bytes is smaller than 4096");
   }
   char* base = region->base();
-  uint64_t capacity = (region->size_bytes() - kDataOffset) & ~uint64_t{7};
+  uint64_t capacity = capacity_for_region(region->size_bytes());
   // Unpublish any earlier log first, then write the new header and publish
   // it with the magic, so a crash in between leaves no log, never a mix.
   region->store_u64(0, 0);

@@ -53,6 +53,16 @@ class PmemLog {
   // amber wrote. Reads only inside the region, whatever its bytes.
   static Status open(Region* region, std::unique_ptr<PmemLog>* log);
 
+  // The record bytes format() gives a region of `region_bytes` (>= 4096).
+  static uint64_t capacity_for_region(size_t region_bytes) {
+    return (region_bytes - kDataOffset) & ~uint64_t{7};
+  }
+  // A record may take half the capacity: it then always fits once the log
+  // is empty, wherever the tail stands.
+  static size_t max_payload_for_capacity(uint64_t capacity) {
+    return capacity / 2 - kRecordHeaderBytes;
+  }
+
   PmemLog(const PmemLog&) = delete;
   PmemLog& operator=(const PmemLog&) = delete;
 
@@ -67,10 +77,10 @@ class PmemLog {
   Status copy_to(Region* target, std::unique_ptr<PmemLog>* copy) const;
 
   // Largest payload append() takes.
-  size_t max_payload_bytes() const { return capacity_ / 2 - kRecordHeaderBytes; }
+  size_t max_payload_bytes() const { return max_payload_for_capacity(capacity_); }
   // The same, for the log format() writes over a region of `region_bytes`.
   static size_t max_payload_for_region(size_t region_bytes) {
-    return ((region_bytes - kDataOffset) & ~size_t{7}) / 2 - kRecordHeaderBytes;
+    return max_payload_for_capacity(capacity_for_region(region_bytes));
   }
   // Writes a record after the last appended one; it becomes durable (and
   // replayable) with the next persist(). False, and nothing written, when the

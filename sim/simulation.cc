@@ -248,9 +248,9 @@ bool Run::prepare_import() {
     // (APPEND and SETRANGE on large values): such an RDB must be refused.
     for (Db* db : engine_dbs(host_->engine())) {
       db->for_each([this](Entry* e) {
-        import_largest_record_bytes_ = std::max<uint64_t>(
-            import_largest_record_bytes_,
-            nvm::kRecordPrefixBytes + nvm::kUpsertOverheadBytes + e->key_len + e->value_len);
+        import_largest_record_bytes_ =
+            std::max<uint64_t>(import_largest_record_bytes_,
+                               nvm::single_upsert_record_bytes(e->key_len, e->value_len));
       });
     }
     s = save_rdb_file(fs_, settings_.dir, kDbFilename, engine_dbs(host_->engine()),
