@@ -29,6 +29,10 @@ struct PlantedBugs {
   // NVM mode: the region files are not synced at startup (neither the files
   // nor their directory), so a power failure can take a new one away.
   bool skip_nvm_file_sync = false;
+  // NVM mode: recovery does not pin the store items that the links of
+  // unapplied log records name (Replayer::pin_unlinked_items), so the
+  // store's rebuild may hand their blocks out again before they are linked.
+  bool skip_nvm_link_pin = false;
 };
 
 }  // namespace amber

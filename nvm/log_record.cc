@@ -69,6 +69,9 @@ bool decode_op(Input* in, LogOp* op) {
       return true;
     case LogOpKind::kSwapDb:
       return in->get_db(&op->db) && in->get_db(&op->other_db);
+    case LogOpKind::kLink:
+      return in->get_db(&op->db) && in->get(&key_len) && in->get_bytes(key_len, &op->key) &&
+             in->get(&op->item_offset);
   }
   return false;
 }
@@ -114,6 +117,15 @@ void LogRecordBuilder::remove(uint32_t db, std::string_view key) {
   put(&buffer_, static_cast<uint8_t>(db));
   put(&buffer_, static_cast<uint32_t>(key.size()));
   buffer_.append(key);
+}
+
+void LogRecordBuilder::link(uint32_t db, std::string_view key, uint64_t item_offset) {
+  AMBER_ASSERT(db < kMaxDb && key.size() <= UINT32_MAX);
+  put_op(LogOpKind::kLink);
+  put(&buffer_, static_cast<uint8_t>(db));
+  put(&buffer_, static_cast<uint32_t>(key.size()));
+  buffer_.append(key);
+  put(&buffer_, item_offset);
 }
 
 void LogRecordBuilder::flush_db(uint32_t db) {

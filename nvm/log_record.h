@@ -14,7 +14,13 @@
 //     flush_db (3):  u8 db
 //     flush_all (4): nothing
 //     swap_db (5):   u8 a, u8 b
+//     link (6):      u8 db, u32 key_len, key, u64 item_offset
 // db indexes are < 16 (PmemStore::kMaxDatabases).
+//
+// A link is an upsert whose value is too large to log: the value was
+// written into the store first, as an item no index slot reaches yet
+// (PmemStore::write_unlinked), and the record names that item instead of
+// carrying it. Folding the record publishes the item (PmemStore::link).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +37,8 @@ enum class LogOpKind : uint8_t {
   kRemove = 2,
   kFlushDb = 3,
   kFlushAll = 4,
-  kSwapDb = 5
+  kSwapDb = 5,
+  kLink = 6
 };
 
 // Encoded sizes, for bounds: the record prefix (seq, op_count), an upsert's
@@ -39,6 +46,7 @@ enum class LogOpKind : uint8_t {
 inline constexpr size_t kRecordPrefixBytes = 12;
 inline constexpr size_t kUpsertOverheadBytes = 1 + 1 + 8 + 4 + 4;
 inline constexpr size_t kRemoveOverheadBytes = 1 + 1 + 4;
+inline constexpr size_t kLinkOverheadBytes = 1 + 1 + 4 + 8;
 inline constexpr size_t kStructuralOpBytes = 3;
 // A record holding one upsert (a lone SET).
 inline constexpr size_t single_upsert_record_bytes(size_t key_bytes, size_t value_bytes) {
@@ -53,6 +61,7 @@ struct LogOp {
   std::string_view key;
   std::string_view value;
   int64_t expire_ms = -1;
+  uint64_t item_offset = 0;  // link: the store item that holds the value
 };
 
 // Builds one record's bytes.
@@ -62,6 +71,7 @@ class LogRecordBuilder {
   void begin(uint64_t seq);
   void upsert(uint32_t db, std::string_view key, std::string_view value, int64_t expire_ms);
   void remove(uint32_t db, std::string_view key);
+  void link(uint32_t db, std::string_view key, uint64_t item_offset);
   void flush_db(uint32_t db);
   void flush_all();
   void swap_db(uint32_t a, uint32_t b);

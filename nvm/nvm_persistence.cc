@@ -66,8 +66,11 @@ Status NvmPersistence::open_regions(const Clock& clock) {
   }
   // nvm-size larger than the files: grow them first (nvm/region_file.h).
   const int64_t grow_start_us = clock.now_us();
-  Status s = grow_region_file(options_.backend, RegionRole::kLog, options_.dir, kLogFileName,
-                              log_bytes, &stats_.log_grown_from_bytes);
+  Status s = fold_log_before_store_growth(store_bytes);
+  if (s.ok()) {
+    s = grow_region_file(options_.backend, RegionRole::kLog, options_.dir, kLogFileName, log_bytes,
+                         &stats_.log_grown_from_bytes);
+  }
   if (s.ok()) {
     s = grow_region_file(options_.backend, RegionRole::kStore, options_.dir, kStoreFileName,
                          store_bytes, &stats_.store_grown_from_bytes);
@@ -86,6 +89,24 @@ Status NvmPersistence::open_regions(const Clock& clock) {
   stats_.region_larger_than_configured =
       log_region_->size_bytes() > log_bytes || store_region_->size_bytes() > store_bytes;
   return sync_region_files();
+}
+
+// A store about to grow takes in the log's links first
+// (fold_links_into_store): its copy would not hold their items.
+Status NvmPersistence::fold_log_before_store_growth(size_t store_bytes) {
+  PosixFileSystem fs;
+  const std::string log_path = join_path(options_.dir, kLogFileName);
+  const std::string store_path = join_path(options_.dir, kStoreFileName);
+  uint64_t store_file_bytes = 0;
+  Status sized = fs.get_file_size(store_path, &store_file_bytes);
+  if (sized.is_not_found() || !fs.file_exists(log_path)) return Status();
+  AMBER_RETURN_IF_ERROR(sized);
+  if (store_file_bytes >= store_bytes) return Status();
+  std::unique_ptr<Region> log_region;
+  std::unique_ptr<Region> store_region;
+  AMBER_RETURN_IF_ERROR(open_region_file(options_.backend, log_path, 0, &log_region));
+  AMBER_RETURN_IF_ERROR(open_region_file(options_.backend, store_path, 0, &store_region));
+  return fold_links_into_store(log_region.get(), store_region.get());
 }
 
 // Before anything is written into the regions: a write acknowledged into a
@@ -130,6 +151,7 @@ Status NvmPersistence::open_pair(int64_t now_ms) {
     return Status::corruption("NVM log and store belong to different generations");
   }
   replayer_ = std::make_unique<Replayer>(log_.get(), store_.get());
+  replayer_->set_planted_bugs(options_.bugs);
   return Status();
 }
 
@@ -148,7 +170,11 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
     uint64_t seq;
     Status s = decode_log_record(payload, &seq, &ops);
     if (!s.ok()) return s;
-    for (const LogOp& op : ops) {
+    for (LogOp op : ops) {
+      if (op.kind == LogOpKind::kLink) {
+        s = resolve_link(&op);
+        if (!s.ok()) return s;
+      }
       s = apply_to_dram(engine, op, seq > applied);
       if (!s.ok()) return s;
       if (seq <= applied) continue;
@@ -164,6 +190,21 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
     lsn = next;
   }
   next_seq_ = last_seq + 1;
+  return Status();
+}
+
+// A link's value is the store item it names: allocated, unreachable until
+// the record is folded (pinned by the Replayer), or published already.
+Status NvmPersistence::resolve_link(LogOp* op) const {
+  StoreItemView item;
+  AMBER_RETURN_IF_ERROR(store_->read_item(op->item_offset, &item));
+  if (item.key != op->key) {
+    return Status::corruption("NVM log links key '" + std::string(op->key) +
+                              "' to a store item of another key");
+  }
+  op->kind = LogOpKind::kUpsert;
+  op->value = item.value;
+  op->expire_ms = item.expire_ms;
   return Status();
 }
 
@@ -206,6 +247,8 @@ Status NvmPersistence::apply_to_dram(Engine& engine, const LogOp& op, bool store
       engine.db(db).swap_contents(engine.db(static_cast<int>(op.other_db)));
       fill_->on_swap(db, static_cast<int>(op.other_db), store_pending);
       break;
+    case LogOpKind::kLink:
+      return Status::invalid_argument("NVM: a link must be resolved first");
   }
   return Status();
 }
@@ -218,6 +261,8 @@ Status NvmPersistence::recover(Engine& engine) {
   const int64_t start_us = engine.clock().now_us();
   Status s = open_regions(engine.clock());
   if (s.ok()) s = open_pair(engine.clock().now_ms());
+  // Before anything allocates in the store; a damaged item refuses the start.
+  if (s.ok()) s = replayer_->pin_unlinked_items();
   if (!s.ok()) return s;
   tier_ = std::make_unique<CapacityTier>(engine, *store_);
   tier_->attach();
@@ -329,6 +374,11 @@ bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, 
     // SET logs its key with the new value, or nothing when NX / XX leave
     // the key alone (the rules' max with the old value is for a later
     // command of a transaction, which this is not).
+    if (argv[2].size() > link_threshold_bytes()) {
+      return kRecordPrefixBytes + kLinkOverheadBytes + argv[1].size() <=
+                 log_->max_payload_bytes() &&
+             store_->has_room_for(argv[1].size() + argv[2].size());
+    }
     return single_upsert_record_bytes(argv[1].size(), argv[2].size()) <= log_->max_payload_bytes();
   }
   Engine& engine = *engine_;
@@ -350,7 +400,14 @@ bool NvmPersistence::unit_fits(const Session& session, const CommandSpec& spec, 
   } else {
     bound.add(spec, argv, &db);
   }
-  return bound.bytes() <= log_->max_payload_bytes();
+  uint64_t largest_linked = 0;
+  return bound.bytes_with_links(link_threshold_bytes(), &largest_linked) <=
+             log_->max_payload_bytes() &&
+         (largest_linked == 0 || store_->has_room_for(largest_linked));
+}
+
+size_t NvmPersistence::link_threshold_bytes() const {
+  return log_ ? log_->max_payload_bytes() / 4 : 0;
 }
 
 void NvmPersistence::propagate(const std::vector<PropagatedOp>& /*unit*/) { log_pending_unit(); }
@@ -380,8 +437,13 @@ bool NvmPersistence::make_room(size_t op_bytes) {
 void NvmPersistence::log_pending_unit() {
   if (engine_ == nullptr || (structural_.empty() && touched_.empty())) return;
   begin_record();
-  for (const StructuralOp& op : structural_) {
-    if (!make_room(kStructuralOpBytes)) break;
+  // An op that cannot be logged fails the mode and drops the whole record:
+  // a unit is durable whole or not at all.
+  bool logged = true;
+  for (size_t i = 0; i < structural_.size() && logged; ++i) {
+    const StructuralOp& op = structural_[i];
+    logged = make_room(kStructuralOpBytes);
+    if (!logged) break;
     if (op.with < 0) {
       builder_.flush_db(static_cast<uint32_t>(op.db));
     } else {
@@ -389,25 +451,70 @@ void NvmPersistence::log_pending_unit() {
     }
     tier_->note_db_op(next_seq_ - 1);
   }
-  for (size_t i = 0; i < touched_.size(); ++i) {
+  for (size_t i = 0; i < touched_.size() && logged; ++i) {
     const auto [db, key] = touched_.at(i);
     // Touched keys are resident unless removed: never fault one in here.
     const Entry* e = engine_->db(db).find_resident(key);
     if (e == nullptr) {
-      if (!make_room(kRemoveOverheadBytes + key.size())) continue;
-      builder_.remove(static_cast<uint32_t>(db), key);
-    } else {
+      logged = make_room(kRemoveOverheadBytes + key.size());
+      if (logged) builder_.remove(static_cast<uint32_t>(db), key);
+    } else if (structural_.empty() && e->value().size() > link_threshold_bytes()) {
       // A key written in this unit went through Db::find: its value is here.
       AMBER_ASSERT(!e->is_offloaded());
-      if (!make_room(kUpsertOverheadBytes + key.size() + e->value().size())) continue;
-      builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
+      logged = log_link(db, key, *e);
+    } else {
+      AMBER_ASSERT(!e->is_offloaded());
+      logged = make_room(kUpsertOverheadBytes + key.size() + e->value().size());
+      if (logged) builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
     }
-    tier_->note_key(key, next_seq_ - 1);
+    if (logged) tier_->note_key(key, next_seq_ - 1);
   }
   structural_.clear();
   touched_.clear();
   swap_echo_ = {-1, -1};
-  if (builder_.op_count() > 0) append_record();
+  if (logged && builder_.op_count() > 0) append_record();
+}
+
+// A value too long to log goes into the store first, and the record names
+// it (nvm/log_record.h, link).
+bool NvmPersistence::log_link(int db, std::string_view key, const Entry& e) {
+  if (!make_room(kLinkOverheadBytes + key.size())) return false;
+  // Every earlier record folded in and durable (PmemStore::write_unlinked):
+  // the item is born in the database the store maps `db` to for this unit,
+  // and no earlier unit can be applied again over it.
+  if (!catch_up()) return false;
+  uint64_t offset = 0;
+  Status s = store_->write_unlinked(static_cast<uint32_t>(db), key, e.value(), e.expire_ms,
+                                    next_seq_ - 1, &offset);
+  if (s.ok()) s = store_region_->health();
+  if (!s.ok()) {
+    ++stats_.unlogged_writes;
+    fail(s);
+    return false;
+  }
+  builder_.link(static_cast<uint32_t>(db), key, offset);
+  ++stats_.linked_values;
+  return true;
+}
+
+// Persists the log and folds all of it into the store.
+bool NvmPersistence::catch_up() {
+  if (fill_ != nullptr) {
+    // The replayer may only move the store once the fill has read it.
+    fill_->fill_all();
+    reap_fill();
+  }
+  if (!persist_log()) return false;
+  while (healthy() && replayer_->lag_bytes() > 0) {
+    size_t applied = 0;
+    Status s = replayer_->step(options_.replay_records_per_step, &applied);
+    if (s.ok()) s = store_region_->health();
+    if (!s.ok() || applied == 0) {
+      ++stats_.unlogged_writes;
+      fail(s.ok() ? Status::io_error("NVM replay made no progress") : s);
+    }
+  }
+  return healthy();
 }
 
 // Appends the built record; a full log is persisted and replayed until the
@@ -444,16 +551,21 @@ void NvmPersistence::before_reply() {
   // Planted bug: every 7th record's group commit is skipped; replies leave.
   if (options_.bugs != nullptr && options_.bugs->skip_nvm_persist && next_seq_ % 7 == 0) return;
 #endif
+  (void)persist_log();
+}
+
+bool NvmPersistence::persist_log() {
+  if (log_->appended_lsn() == log_->tail_lsn()) return true;
   // While the batch's records are still in the cache (persist() flushes
   // them out): the replay skips what they overwrite once they are durable.
   replayer_->plan(log_->appended_lsn());
   log_->persist();
   ++stats_.persists;
   Status health = log_region_->health();
-  if (!health.ok()) {
-    ++stats_.unlogged_writes;
-    fail(health);
-  }
+  if (health.ok()) return true;
+  ++stats_.unlogged_writes;
+  fail(health);
+  return false;
 }
 
 Status NvmPersistence::step(size_t replay_records) {

@@ -100,6 +100,8 @@ struct NvmStats {
   uint64_t persists = 0;
   uint64_t backpressure_steps = 0;
   uint64_t split_units = 0;
+  // Values written into the store and linked instead of logged.
+  uint64_t linked_values = 0;
   // Upserts and removes the replay skipped: a later record overwrote them.
   uint64_t replay_superseded_ops = 0;
   // Write units (or persists of a batch) that could not be made durable:
@@ -190,6 +192,11 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
 
   // The largest record the log takes.
   size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
+  // A value longer than this (a quarter of the largest record) is not
+  // logged: the unit writes it into the store and its record links it
+  // (nvm/log_record.h), then the unit is folded in at once. Not in a unit
+  // with a FLUSHDB, FLUSHALL or SWAPDB, which logs every value.
+  size_t link_threshold_bytes() const;
   // False when the command about to run in `session` (for EXEC: the queued
   // transaction) could produce a record larger than max_record_bytes()
   // (nvm/record_bound.h). The host must refuse it before it runs: a unit
@@ -241,8 +248,10 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
 
   Status open_regions(const Clock& clock);
   Status sync_region_files();
+  Status fold_log_before_store_growth(size_t store_bytes);
   Status open_pair(int64_t now_ms);
   Status apply_log_tail(Engine& engine);
+  Status resolve_link(LogOp* op) const;
   Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending);
   // Drops the fill once it is done (it may finish inside a command).
   void reap_fill();
@@ -251,6 +260,11 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Ends the record when `op_bytes` more would overflow it.
   bool make_room(size_t op_bytes);
   void append_record();
+  bool log_link(int db, std::string_view key, const Entry& e);
+  bool catch_up();
+  // Makes the records appended so far durable; false (and unhealthy) when
+  // the region failed.
+  bool persist_log();
   void fail(Status status);
 
   NvmOptions options_;

@@ -506,6 +506,77 @@ void PmemStore::swap_db(uint32_t a, uint32_t b) {
   region_->persist(region_->base() + kPermStateOffset, 8);
 }
 
+Status PmemStore::write_unlinked(uint32_t db, std::string_view key, std::string_view value,
+                                 int64_t expire_ms, uint64_t seq, uint64_t* offset) {
+  AMBER_ASSERT(!in_unit_ && seq == applied_seq() + 1 && seq < kMaxSeq && db < kMaxDatabases);
+  AMBER_ASSERT(!applied_seq_unflushed_ && !applied_seq_unstored_);  // synced
+  if (key.size() > UINT32_MAX || value.size() > UINT32_MAX) {
+    return Status::invalid_argument("nvm store: item too large");
+  }
+  uint32_t block;
+  AMBER_RETURN_IF_ERROR(
+      allocate_block(kItemHeaderBytes + key.size() + value.size(), offset, &block));
+  store_item(*offset, block, physical_db(permutation(), db), seq << 12, key, value, expire_ms);
+  region_->persist(region_->base() + *offset, kItemHeaderBytes + key.size() + value.size());
+  unlinked_.emplace_back(*offset, block);
+  return Status();
+}
+
+bool PmemStore::has_room_for(uint64_t body_bytes) const {
+  const uint32_t block = StoreAllocator::block_bytes_for(kItemHeaderBytes + body_bytes);
+  return block != 0 && block <= allocator_.capacity_bytes() - allocator_.used_bytes();
+}
+
+Status PmemStore::link(uint32_t db, std::string_view key, uint64_t offset) {
+  const uint32_t phys = unit_physical_db(db);
+  StoreItemView item;
+  uint32_t item_db;
+  uint64_t birth;
+  AMBER_RETURN_IF_ERROR(item_at(offset, &item, &item_db, &birth));
+  if (item.key != key || item_db != phys || birth != stamp()) {
+    return Status::corruption("nvm store: the item at offset " + std::to_string(offset) +
+                              " is not the one unit " + std::to_string(unit_seq_) + " links");
+  }
+  std::erase_if(unlinked_, [offset](const auto& block) { return block.first == offset; });
+  Probe found;
+  AMBER_RETURN_IF_ERROR(probe(phys, key, &found));
+  if (found.found && (found.value & kOffsetMask) == offset)
+    return Status();  // linked before a crash
+  if (!found.found && !found.has_free) {
+    return Status::io_error("nvm store full: no free index slot near the key's home", ENOSPC);
+  }
+  const int live_delta = (is_live(phys, birth) ? 1 : 0) - (found.found && found.live ? 1 : 0);
+  const uint64_t index = found.found ? found.index : found.free_index;
+  swing_slot(index, (found.tag << 48) | offset);
+  if (live_delta != 0) adjust_count(index, phys, live_delta);
+  if (found.found) allocator_.free(found.value & kOffsetMask, found.block_bytes);
+  return Status();
+}
+
+Status PmemStore::pin_unlinked(std::string_view key, uint64_t offset, StoreItemView* item) {
+  uint32_t phys;
+  uint64_t birth;
+  AMBER_RETURN_IF_ERROR(item_at(offset, item, &phys, &birth));
+  item->phys_db = phys;
+  auto bad = [offset](const char* what) {
+    return Status::corruption("nvm store: the unlinked item at offset " + std::to_string(offset) +
+                              " " + what);
+  };
+  if (item->key != key) return bad("holds another key");
+  // Allocated before the crash, so below the recovered high-water mark:
+  // the rebuild started at open() covers it.
+  if (!allocator_.rebuilding()) return bad("was pinned after the store's rebuild");
+  if (offset + item->block_bytes > allocator_.rebuild_limit()) {
+    return bad("lies above the high-water mark");
+  }
+  for (const auto& pinned : unlinked_) {
+    if (pinned.first == offset) return Status();
+  }
+  allocator_.mark_live(offset, item->block_bytes);
+  unlinked_.emplace_back(offset, item->block_bytes);
+  return Status();
+}
+
 uint64_t PmemStore::key_count(uint32_t db) const {
   AMBER_ASSERT(db < kMaxDatabases);
   return keys_[physical_db(permutation(), db)];

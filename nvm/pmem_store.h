@@ -36,6 +36,8 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "nvm/region.h"
@@ -135,6 +137,37 @@ class PmemStore {
   // The last unit ended or skipped (durable after sync()).
   uint64_t applied_seq() const;
 
+  // --- Values too large to log (a link op, nvm/log_record.h) ---
+
+  // Writes the item for (db, key) that unit `seq` will publish with link():
+  // out of place and persisted like an upsert's, born with the stamp the
+  // unit's first op has, but reachable from no slot. It stays allocated
+  // (through coalescing too) until link() publishes it; after a crash,
+  // recovery must pin_unlinked() it again, or the rebuild frees it.
+  // REQUIRES: no unit open; unit `seq` has no FLUSHDB, FLUSHALL or SWAPDB
+  // and touches `key` only with the link; every unit before it is applied
+  // and synced. So the item's physical database is the one `db` maps to
+  // now, and no earlier unit applied again after a crash can free the item
+  // once it is published.
+  Status write_unlinked(uint32_t db, std::string_view key, std::string_view value,
+                        int64_t expire_ms, uint64_t seq, uint64_t* offset);
+  // Whether the heap's free bytes could hold an item of a key and value of
+  // `body_bytes` together. An estimate: scattered free space may still not
+  // hold it, and while rebuilding after open() the used bytes are partial.
+  bool has_room_for(uint64_t body_bytes) const;
+  // Inside the unit write_unlinked() wrote the item for: publishes the item
+  // at `offset` as the key's state (one slot swing, as an upsert), frees
+  // the old one. Corruption unless it is that item. Applying it again after
+  // a crash finds it published and changes nothing. REQUIRES: sync() after
+  // the unit, before any later unit: a later one may free the item, and
+  // this unit applied again after a crash would publish what reused it.
+  Status link(uint32_t db, std::string_view key, uint64_t offset);
+  // Recovery, after open() and before any step() or write: the item at
+  // `offset`, which a link of a unit not applied yet names, stays
+  // allocated. Validates it (its key must be `key`) and views it in *item;
+  // Corruption when it is not such an item.
+  Status pin_unlinked(std::string_view key, uint64_t offset, StoreItemView* item);
+
   // --- Growing ---
 
   // Formats `target` (a larger region) as this store's copy: same
@@ -144,7 +177,9 @@ class PmemStore {
   // that a crash interrupted included) apply to the copy as they would to
   // the original. The index is sized for `target` and the heap packed from
   // its start. Persists the whole copy before it returns. Corruption if an
-  // item of this store is damaged; ENOSPC if the copy does not fit.
+  // item of this store is damaged; ENOSPC if the copy does not fit. Items
+  // that only the links of unapplied log records name are not carried:
+  // fold the log in first (NvmPersistence does before a store grows).
   // REQUIRES: no unit open.
   Status copy_to(Region* target, std::unique_ptr<PmemStore>* copy) const;
 
@@ -227,6 +262,9 @@ class PmemStore {
   WalkKind walk_kind_ = WalkKind::kNone;
   uint64_t walk_cursor_ = 0;
   bool reclaim_pending_ = false;  // a flush happened during the current walk
+  // Blocks of items written by write_unlinked() and not linked yet (offset,
+  // block bytes): allocated although no slot reaches them.
+  std::vector<std::pair<uint64_t, uint32_t>> unlinked_;
   // The persisted applied seq, kept here too: its line is flushed after
   // every unit, which may evict it, and the Replayer asks for it per record.
   uint64_t applied_seq_;

@@ -91,10 +91,12 @@ Status PmemStore::step(uint64_t max_slots) {
 // The heap is full but its free space may be scattered over small blocks:
 // rebuild the free lists from reachability at once, which merges adjacent
 // free blocks. Every referenced item counts, dead ones too (their slots still
-// point to them until the walker reclaims them).
+// point to them until the walker reclaims them), and so does every item
+// written for a link not applied yet.
 Status PmemStore::coalesce() {
   AMBER_ASSERT(!allocator_.rebuilding());
   allocator_.begin_rebuild();
+  for (const auto& [offset, block] : unlinked_) allocator_.mark_live(offset, block);
   for (uint64_t index = 0; index < slot_count_; ++index) {
     uint64_t value = region_->load_u64(slot_offset(index));
     if (value == kEmptySlot || value == kTombstone) continue;

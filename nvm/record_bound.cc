@@ -163,4 +163,19 @@ uint64_t RecordBound::bytes() const {
   return total;
 }
 
+// A key whose bound is past `link_above` may still end shorter and be
+// logged whole: it counts as an upsert of at most `link_above` (a link op
+// is smaller than any upsert).
+uint64_t RecordBound::bytes_with_links(uint64_t link_above, uint64_t* largest_linked) const {
+  *largest_linked = 0;
+  if (structural_bytes_ > 0) return bytes();
+  static_assert(kLinkOverheadBytes <= kUpsertOverheadBytes);
+  uint64_t total = kRecordPrefixBytes;
+  for (const Tracked& t : keys_) {
+    total += kUpsertOverheadBytes + t.key.size() + std::min(t.size, link_above);
+    if (t.size > link_above) *largest_linked = std::max(*largest_linked, t.key.size() + t.size);
+  }
+  return total;
+}
+
 }  // namespace amber::nvm

@@ -40,6 +40,11 @@ class RecordBound {
   void add(const CommandSpec& spec, ArgList argv, int* db);
   // The bound on the record's payload bytes.
   uint64_t bytes() const;
+  // The bound when every value longer than `link_above` is linked, not
+  // logged (NvmPersistence::link_threshold_bytes; never in a unit with a
+  // FLUSHDB, FLUSHALL or SWAPDB). *largest_linked: the largest key and
+  // value together that may be linked (0: none).
+  uint64_t bytes_with_links(uint64_t link_above, uint64_t* largest_linked) const;
 
  private:
   struct Tracked {

@@ -1,10 +1,14 @@
 #include "nvm/region_file.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "core/io/posix_file_system.h"
 #include "nvm/emulated_region.h"
 #include "nvm/pmem_log.h"
 #include "nvm/pmem_region.h"
 #include "nvm/pmem_store.h"
+#include "nvm/replayer.h"
 
 namespace amber::nvm {
 namespace {
@@ -36,6 +40,37 @@ Status copy_region(RegionRole role, Region* from, Region* to) {
   AMBER_RETURN_IF_ERROR(PmemStore::open(from, &store));
   std::unique_ptr<PmemStore> copy;
   return store->copy_to(to, &copy);
+}
+
+Status fold_links_into_store(Region* log_region, Region* store_region) {
+  std::unique_ptr<PmemLog> log;
+  std::unique_ptr<PmemStore> store;
+  Status s = PmemLog::open(log_region, &log);
+  if (s.ok()) s = PmemStore::open(store_region, &store);
+  if (s.is_not_found() || (s.ok() && log->generation() != store->generation())) return Status();
+  AMBER_RETURN_IF_ERROR(s);
+  uint64_t past_last_link = 0;
+  std::vector<LogOp> ops;
+  for (uint64_t lsn = log->head_lsn(); lsn < log->tail_lsn();) {
+    std::string_view payload;
+    uint64_t next;
+    log->read(lsn, &payload, &next);
+    uint64_t seq;
+    if (decode_log_record(payload, &seq, &ops).ok() &&
+        std::any_of(ops.begin(), ops.end(),
+                    [](const LogOp& op) { return op.kind == LogOpKind::kLink; })) {
+      past_last_link = next;
+    }
+    lsn = next;
+  }
+  Replayer replayer(log.get(), store.get());
+  while (log->head_lsn() < past_last_link) {
+    size_t applied = 0;
+    AMBER_RETURN_IF_ERROR(replayer.step(4096, &applied));
+    if (applied == 0) return Status::corruption("NVM log: the replay before growing stalled");
+  }
+  AMBER_RETURN_IF_ERROR(log_region->health());
+  return store_region->health();
 }
 
 Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,

@@ -8,7 +8,8 @@
 // file untouched (the next start removes the leftover and grows again); a
 // crash after it leaves the copy, which recovery cannot tell from the
 // original. The log and the store grow independently: each copy keeps the
-// generation and the sequence numbers that pair them.
+// generation and the sequence numbers that pair them (a store about to
+// grow first takes in the log's links: fold_links_into_store).
 // Threads: startup, before the regions are used.
 #pragma once
 
@@ -48,6 +49,16 @@ Status sync_region_files(FileSystem& fs, const std::string& dir,
 // (PmemLog::copy_to, PmemStore::copy_to), persisted. NotFound when `from`
 // holds none (never formatted).
 Status copy_region(RegionRole role, Region* from, Region* to);
+
+// Before a store grows: copy_region() carries the items the store's slots
+// reach, not those that the links of records not folded in yet name
+// (nvm/log_record.h), so the log in `log` is folded into the store in
+// `store` up to its last record with a link. Those records need no room in
+// the store: every record before a link's was folded in before its item
+// was written, and the item is in the store already. Nothing to do when a
+// region holds no log or store, or the two are not a pair (the open that
+// follows reports that).
+Status fold_links_into_store(Region* log, Region* store);
 
 // When the file `name` in `dir` exists, holds a formatted log or store
 // (`role`) and is smaller than `size_bytes`, replaces it with a copy of

@@ -14,8 +14,10 @@
 namespace amber::nvm {
 namespace {
 
+// Ops that set one key's state: a later one on the same key supersedes them.
 bool is_key_op(const LogOp& op) {
-  return op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove;
+  return op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove ||
+         op.kind == LogOpKind::kLink;
 }
 
 size_t key_op_count(const std::vector<LogOp>& ops) {
@@ -58,6 +60,8 @@ void Replayer::plan_ahead(uint64_t end) {
     if (!decoded) plan_ops_.clear();
     const size_t key_ops = key_op_count(plan_ops_);
     const bool structural = key_ops < plan_ops_.size();
+    const bool links = std::any_of(plan_ops_.begin(), plan_ops_.end(),
+                                   [](const LogOp& op) { return op.kind == LogOpKind::kLink; });
     if (!plan_.has_room(waiting + key_ops)) add_waiting();
     if (plan_.has_room(key_ops)) {
       for (const LogOp& op : plan_ops_) {
@@ -78,8 +82,8 @@ void Replayer::plan_ahead(uint64_t end) {
       plan_.skip(key_ops);
       if (structural) plan_.barrier();
     }
-    summary_of(records_planned_++) = {next_lsn, seq, static_cast<uint32_t>(key_ops), structural,
-                                      decoded};
+    summary_of(records_planned_++) = {next_lsn,   seq,   static_cast<uint32_t>(key_ops),
+                                      structural, links, decoded};
     plan_lsn_ = next_lsn;
   }
   add_waiting();
@@ -94,7 +98,9 @@ Status Replayer::apply(const Decoded& record) {
   store_->begin_unit(record.seq);
   uint64_t ordinal = record.first_ordinal;
   for (const LogOp& op : record.ops) {
-    if (is_key_op(op) && plan_.superseded(ordinal++)) {
+    // A superseded link is applied all the same: its item is allocated, and
+    // only publishing it (for the later op to replace) gives its block back.
+    if (is_key_op(op) && plan_.superseded(ordinal++) && op.kind != LogOpKind::kLink) {
       ++superseded_ops_;
       continue;
     }
@@ -115,6 +121,9 @@ Status Replayer::apply(const Decoded& record) {
       case LogOpKind::kSwapDb:
         store_->swap_db(op.db, op.other_db);
         break;
+      case LogOpKind::kLink:
+        status = store_->link(op.db, op.key, op.item_offset);
+        break;
     }
     if (!status.ok()) {
       store_->abandon_unit();
@@ -126,7 +135,7 @@ Status Replayer::apply(const Decoded& record) {
 }
 
 bool Replayer::all_superseded(const Summary& summary, uint64_t first_ordinal) const {
-  if (!summary.decoded || summary.structural) return false;
+  if (!summary.decoded || summary.structural || summary.links) return false;
   for (uint64_t o = first_ordinal; o < first_ordinal + summary.key_ops; ++o) {
     if (!plan_.superseded(o)) return false;
   }
@@ -166,7 +175,36 @@ void Replayer::prefetch(const Decoded& record, bool items) const {
   }
 }
 
+Status Replayer::pin_unlinked_items() {
+  if (unlinked_items_pinned_) return Status();
+#ifdef AMBER_PLANTED_BUGS
+  if (bugs_ != nullptr && bugs_->skip_nvm_link_pin) unlinked_items_pinned_ = true;
+#else
+  (void)bugs_;
+#endif
+  std::vector<LogOp> ops;
+  for (uint64_t lsn = log_->head_lsn(); !unlinked_items_pinned_ && lsn < log_->tail_lsn();) {
+    std::string_view payload;
+    uint64_t next_lsn;
+    log_->read(lsn, &payload, &next_lsn);
+    uint64_t seq;
+    // A record that does not decode is reported when it is applied.
+    if (decode_log_record(payload, &seq, &ops).ok() && seq > store_->applied_seq()) {
+      for (const LogOp& op : ops) {
+        if (op.kind != LogOpKind::kLink) continue;
+        StoreItemView item;
+        AMBER_RETURN_IF_ERROR(store_->pin_unlinked(op.key, op.item_offset, &item));
+      }
+    }
+    lsn = next_lsn;
+  }
+  unlinked_items_pinned_ = true;
+  return Status();
+}
+
 Status Replayer::step(size_t max_records, size_t* applied_records) {
+  if (applied_records != nullptr) *applied_records = 0;
+  AMBER_RETURN_IF_ERROR(pin_unlinked_items());
   const uint64_t tail = log_->tail_lsn();
   // Only durable records may supersede (see plan()).
   AMBER_ASSERT(plan_lsn_ <= tail);
@@ -192,6 +230,9 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
     if (decoded == 0) break;
     if (decoded > kItemDistance) prefetch(window_[(first + kItemDistance) % kLookahead], true);
     const Decoded& record = window_[first];
+    // A record with a link starts a step of its own: every unit before it
+    // durable first (PmemStore::write_unlinked).
+    if (consumed > 0 && summary_of(records_applied_).links) break;
     status = record.status;
     if (status.ok() && record.seq > store_->applied_seq()) status = apply(record);
     if (!status.ok()) break;
@@ -201,6 +242,10 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
     first = (first + 1) % kLookahead;
     --decoded;
     ++consumed;
+    // ... and ends it: its unit durable and the head past it before a later
+    // unit can free the item it published (PmemStore::link), which recovery
+    // would otherwise read from a record still in the log.
+    if (summary_of(records_applied_ - 1).links) break;
   }
   if (applied_records != nullptr) *applied_records = consumed;
   if (lsn != log_->head_lsn()) {

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/planted_bugs.h"
 #include "core/status.h"
 #include "nvm/log_record.h"
 #include "nvm/pmem_log.h"
@@ -44,6 +45,13 @@ class Replayer {
   // advance the log's head.
   Replayer(PmemLog* log, PmemStore* store);
 
+  // Keeps allocated the store items that the links of unapplied records
+  // name (PmemStore::pin_unlinked): nothing else reaches them after a
+  // restart. step() does it first; recovery may call it earlier to learn
+  // of a damaged item before it serves.
+  Status pin_unlinked_items();
+  // Test builds: planted bugs (core/planted_bugs.h); null: none.
+  void set_planted_bugs(const PlantedBugs* bugs) { bugs_ = bugs; }
   // Applies up to `max_records` durable records, makes them durable in the
   // store and frees them from the log. *applied_records (if not null) counts
   // the records consumed (skipped duplicates included). On an error (a
@@ -68,6 +76,7 @@ class Replayer {
     uint64_t seq;
     uint32_t key_ops;  // upserts and removes
     bool structural;   // has a FLUSHDB, FLUSHALL or SWAPDB
+    bool links;        // has a link, which is applied even when superseded
     bool decoded;      // false: corrupt (applying it reports why)
   };
   // A record read from the log ahead of being applied.
@@ -112,6 +121,8 @@ class Replayer {
   uint64_t records_planned_ = 0;
   uint64_t records_applied_ = 0;  // the head's record number
   uint64_t superseded_ops_ = 0;
+  bool unlinked_items_pinned_ = false;
+  const PlantedBugs* bugs_ = nullptr;
 };
 
 }  // namespace amber::nvm

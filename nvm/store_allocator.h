@@ -57,6 +57,8 @@ class StoreAllocator {
   void begin_rebuild();
   // During a rebuild: the block at `offset` is reachable.
   void mark_live(uint64_t offset, uint32_t block_bytes);
+  // During a rebuild: the heap below it is known only by the marks.
+  uint64_t rebuild_limit() const { return rebuild_limit_; }
   // Ends the rebuild: every unmarked byte below the old hwm becomes free.
   // `block_bytes_at(offset)` reads the size of a marked block.
   template <typename SizeOf>

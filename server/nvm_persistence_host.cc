@@ -272,10 +272,11 @@ bool NvmPersistenceHost::deny_oversized(const Session& session, const CommandSpe
                                         ArgList argv, std::string* error) const {
   if (!nvm_ || argv.empty() || nvm_->unit_fits(session, spec, argv)) return false;
   *error = string_printf(
-      "ERR the write does not fit in one NVM log record (at most %llu bytes with nvm-size "
-      "%lld): raise nvm-size",
+      "ERR the write does not fit in NVM mode with nvm-size %lld (log records of at most %llu "
+      "bytes, a store of %llu bytes): raise nvm-size",
+      static_cast<long long>(server_.config().get_int("nvm-size")),
       static_cast<unsigned long long>(nvm_->max_record_bytes()),
-      static_cast<long long>(server_.config().get_int("nvm-size")));
+      static_cast<unsigned long long>(nvm_->store_capacity_bytes()));
   return true;
 }
 
@@ -308,6 +309,7 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_persists", stats.persists);
   field("nvm_backpressure_steps", stats.backpressure_steps);
   field("nvm_replay_superseded_ops", stats.replay_superseded_ops);
+  field("nvm_linked_values", stats.linked_values);
   field("nvm_dram_max_memory",
         static_cast<unsigned long long>(config.get_int("nvm-dram-max-memory")));
   field("nvm_dram_used_bytes", stats.dram_bytes);

@@ -63,7 +63,17 @@ Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes, bool new_file,
   if (slot.image.size() < size_bytes) {
     auto from = nvm::EmulatedRegion::from_image(std::move(slot.image));
     auto to = nvm::EmulatedRegion::from_image(std::string(size_bytes, '\0'));
-    Status s = nvm::copy_region(role, from.get(), to.get());
+    Status s;
+    if (role == nvm::RegionRole::kStore && slots_[0].live != nullptr) {
+      // As the server does (the log is opened first): the links first.
+      // Its drains are no crash points: the fold and the copy land together.
+      growing_ = true;
+      s = nvm::fold_links_into_store(slots_[0].live, from.get());
+      growing_ = false;
+      // The images stay a pair (a second recovery copies them).
+      slots_[0].image = slots_[0].live->image_copy();
+    }
+    if (s.ok()) s = nvm::copy_region(role, from.get(), to.get());
     if (!s.ok() && !s.is_not_found()) {
       slot.image = from->image_copy();
       return s;

@@ -45,8 +45,9 @@ class NvmMedia {
   // region's file did not exist, so the image starts as zeros, whatever an
   // earlier file held. An image smaller than `size_bytes` grows first, as
   // the server's files do (nvm/region_file.h: the copy is made whole before
-  // it replaces the image, so no crash point falls inside it); a larger one
-  // keeps its size. REQUIRES: the role has no live region.
+  // it replaces the image, so no crash point falls inside it; a store takes
+  // in the live log's links first, nvm::fold_links_into_store); a larger
+  // one keeps its size. REQUIRES: the role has no live region.
   Status open(nvm::RegionRole role, size_t size_bytes, bool new_file,
               std::unique_ptr<nvm::Region>* region);
   // Bytes of the role's region (live, or as its last start left it).
@@ -92,7 +93,7 @@ class NvmMedia {
   void crash_point();
   void on_drain() {
     ++drains_;
-    crash_point();
+    if (!growing_) crash_point();
   }
   void closed(size_t slot);
 
@@ -106,6 +107,7 @@ class NvmMedia {
   uint64_t crash_at_point_ = 0;
   uint64_t drains_ = 0;
   bool crashed_ = false;
+  bool growing_ = false;  // open() folds a log into a store it grows
   uint64_t digest_ = 0;
   std::function<void()> on_crash_;
 };

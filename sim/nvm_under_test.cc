@@ -55,6 +55,7 @@ class NvmUnderTest final : public PersistenceUnderTest {
   uint64_t heals() const override { return 0; }
   Status finish_load() override { return nvm_ ? nvm_->finish_fill() : Status(); }
   uint64_t background_lag() const override { return nvm_ ? nvm_->replay_lag_bytes() : 0; }
+  uint64_t linked_values() const override { return nvm_ ? nvm_->stats().linked_values : 0; }
 
  private:
   // The host's step(): after a failure (sticky) only the fill goes on,

@@ -109,6 +109,8 @@ class PersistenceUnderTest {
   // Durable work not yet folded in (NVM: log bytes not yet replayed into the
   // store); 0 for modes without such work.
   virtual uint64_t background_lag() const { return 0; }
+  // NVM: values written into the store and linked, too long to log.
+  virtual uint64_t linked_values() const { return 0; }
 };
 
 std::unique_ptr<PersistenceUnderTest> make_persistence(const PersistenceSettings& settings,

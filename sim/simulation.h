@@ -53,9 +53,11 @@ struct SimResult {
   // power failures during that start (each followed by a new import).
   uint64_t nvm_imports = 0;
   uint64_t crashes_in_import = 0;
-  // NVM: imports refused, as they must be, because the RDB holds a value
-  // too large for the log's largest record (the run ends there).
+  // NVM: imports refused because the store cannot hold the RDB's keys, with
+  // the RDB and the import marker kept (the run ends there).
   uint64_t nvm_imports_refused = 0;
+  // NVM: values too long for the log, written into the store and linked.
+  uint64_t nvm_linked_values = 0;
   bool violation = false;
   std::string report;  // the violation and the history before the crash
   uint64_t digest = 0;

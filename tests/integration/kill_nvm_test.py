@@ -15,6 +15,7 @@ printed on failure) and bounded by a time budget.
 import os
 import random
 import sys
+import threading
 import time
 import unittest
 
@@ -69,44 +70,97 @@ class KillNvm(aof.KillAof):
             self.server.start()
         self.assertIn("appendonly", str(raised.exception))
 
-    def test_a_write_whose_record_would_not_fit_is_refused_before_it_runs(self):
-        # nvm-size 1mb: a 256 KiB log whose largest record is 128 KiB.
+    def test_values_longer_than_the_log_takes_are_linked_and_refused_only_past_the_store(self):
+        # nvm-size 2mb: a 512 KiB log whose largest record is ~256 KiB (values
+        # past a quarter of that go into the store, linked by a record), a
+        # 1.5 MiB store.
         self.server.extra_args = ["--nvm-enabled", "yes", "--nvm-backend", "emulated",
-                                  "--nvm-size", "1mb"]
+                                  "--nvm-size", "2mb"]
         self.server.start()
         r = self.client()
         r.set("kept", "v")
-        # Too big on its face.
-        with self.assertRaises(redis.ResponseError) as refused:
-            r.set("huge", b"x" * 200000)
-        self.assertIn("does not fit in one NVM log record", str(refused.exception))
-        self.assertIsNone(r.get("huge"))
-        # Small commands whose record would carry a grown or copied value.
+        r.set("huge", b"x" * 200000)
         r.set("grown", b"y" * 100000)
-        for command in (("append", "grown", b"z" * 100000),
-                        ("setrange", "grown", 150000, b"z"),
-                        ("copy", "grown", "twin")):
-            with self.assertRaises(redis.ResponseError) as refused:
-                r.execute_command(*command)
-            self.assertIn("does not fit in one NVM log record", str(refused.exception))
-        # A transaction is judged whole at EXEC: nothing of it runs.
+        self.assertEqual(r.append("grown", b"z" * 50000), 150000)
+        self.assertEqual(r.execute_command("COPY", "grown", "twin"), 1)
         pipe = r.pipeline(transaction=True)
         pipe.set("first", "1")
-        pipe.append("grown", b"z" * 20000)
-        pipe.append("grown", b"z" * 20000)
+        pipe.append("huge", b"w" * 10)
+        pipe.execute()
+        self.assertGreaterEqual(r.info("nvm")["nvm_linked_values"], 4)
+        # Larger than the whole store: refused before it runs.
+        with self.assertRaises(redis.ResponseError) as refused:
+            r.set("too-big", b"x" * 2000000)
+        self.assertIn("does not fit in NVM mode", str(refused.exception))
+        self.assertIsNone(r.get("too-big"))
+        # A FLUSHALL in the unit logs every value whole: judged at EXEC.
+        pipe = r.pipeline(transaction=True)
+        pipe.flushall()
+        pipe.set("after-flush", b"f" * 300000)
         with self.assertRaises(redis.exceptions.ExecAbortError) as refused:  # -EXECABORT
             pipe.execute()
-        self.assertIn("does not fit in one NVM log record", str(refused.exception))
-        self.assertIsNone(r.get("first"))
-        # What fits still runs, and everything acknowledged survives a kill.
-        self.assertEqual(r.append("grown", b"z" * 10000), 110000)
+        self.assertIn("does not fit in NVM mode", str(refused.exception))
+        self.assertEqual(r.get("kept"), b"v")
         self.kill()
         self.restart()
         r = self.client()
         self.assertEqual(r.get("kept"), b"v")
-        self.assertEqual(r.get("grown"), b"y" * 100000 + b"z" * 10000)
-        self.assertIsNone(r.get("twin"))
+        self.assertEqual(r.get("huge"), b"x" * 200000 + b"w" * 10)
+        self.assertEqual(r.get("grown"), b"y" * 100000 + b"z" * 50000)
+        self.assertEqual(r.get("twin"), r.get("grown"))
+        self.assertEqual(r.get("first"), b"1")
+        self.assertIsNone(r.get("after-flush"))
 
+    def test_linked_values_survive_sigkill(self):
+        # Values of 150-400 KB against a 1 MiB largest record: every other
+        # write is linked. A writer overwrites a few keys until the kill; each
+        # key must then hold the last value acknowledged for it or one sent
+        # after it, whole.
+        self.server.extra_args = ["--nvm-enabled", "yes", "--nvm-backend", "emulated",
+                                  "--nvm-size", "8mb"]
+        self.server.start()
+
+        def value(n):
+            return (b"%08d" % n) * ((150000 + (n * 7919) % 250000) // 8)
+
+        self.client().set("probe", b"p" * 400000)
+        self.assertEqual(self.client().info("nvm")["nvm_linked_values"], 1)
+
+        sent = {}
+        for cycle in range(10):
+            acked = {}
+            stop = [False]
+
+            def write():
+                try:
+                    w = self.client()
+                    n = cycle * 100000
+                    while not stop[0]:
+                        key = "big:%d" % (n % 5)
+                        sent[key] = n
+                        w.set(key, value(n))
+                        acked[key] = n
+                        n += 1
+                except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+                    pass
+
+            writer = threading.Thread(target=write, daemon=True)
+            writer.start()
+            time.sleep(self.rng.uniform(0.02, 0.3))
+            self.kill()
+            stop[0] = True
+            writer.join(10)
+            self.restart()
+            r = self.client()
+            for key, n in acked.items():
+                got = r.get(key)
+                if got is None:
+                    self.fail_seed("cycle %d: %s lost (acknowledged %d)" % (cycle, key, n))
+                m = int(got[:8])
+                if got != value(m) or not n <= m <= sent[key]:
+                    self.fail_seed("cycle %d: %s holds %d, acknowledged %d, sent up to %d" %
+                                   (cycle, key, m, n, sent[key]))
+        self.assertEqual(r.get("probe"), b"p" * 400000)
 
     def test_debug_reload_keeps_the_dataset_durable(self):
         self.server.extra_args += ["--enable-debug-command", "yes"]
@@ -168,7 +222,8 @@ class KillNvmCapacityTier(KillNvm):
 
     # Only the kill cycles differ from KillNvm; its other tests are not rerun.
     test_nvm_with_appendonly_refuses_to_start = None
-    test_a_write_whose_record_would_not_fit_is_refused_before_it_runs = None
+    test_values_longer_than_the_log_takes_are_linked_and_refused_only_past_the_store = None
+    test_linked_values_survive_sigkill = None
     test_a_key_rewritten_while_its_records_wait_is_folded_once = None
 
     def setUp(self):

@@ -19,6 +19,7 @@ struct OwnedOp {
   std::string key;
   std::string value;
   int64_t expire_ms;
+  uint64_t item_offset;
 };
 
 std::vector<OwnedOp> arbitrary_ops() {
@@ -26,12 +27,13 @@ std::vector<OwnedOp> arbitrary_ops() {
   std::vector<OwnedOp> ops;
   for (size_t i = 0; i < count; ++i) {
     OwnedOp op;
-    op.kind = *rc::gen::inRange<uint8_t>(1, 6);
+    op.kind = *rc::gen::inRange<uint8_t>(1, 7);
     op.db = *rc::gen::inRange<uint32_t>(0, 16);
     op.other_db = *rc::gen::inRange<uint32_t>(0, 16);
     op.key = *rc::gen::arbitrary<std::string>();
     op.value = *rc::gen::arbitrary<std::string>();
     op.expire_ms = *rc::gen::arbitrary<int64_t>();
+    op.item_offset = *rc::gen::arbitrary<uint64_t>();
     ops.push_back(op);
   }
   return ops;
@@ -57,6 +59,9 @@ std::string encode(uint64_t seq, const std::vector<OwnedOp>& ops) {
       case LogOpKind::kSwapDb:
         builder.swap_db(op.db, op.other_db);
         break;
+      case LogOpKind::kLink:
+        builder.link(op.db, op.key, op.item_offset);
+        break;
     }
   }
   return std::string(builder.bytes());
@@ -73,7 +78,7 @@ RC_GTEST_PROP(LogRecordProperty, EveryRecordDecodesToItsOps, (uint64_t seq)) {
   for (size_t i = 0; i < ops.size(); ++i) {
     auto kind = static_cast<LogOpKind>(ops[i].kind);
     RC_ASSERT(got[i].kind == kind);
-    if (kind == LogOpKind::kUpsert || kind == LogOpKind::kRemove) {
+    if (kind == LogOpKind::kUpsert || kind == LogOpKind::kRemove || kind == LogOpKind::kLink) {
       RC_ASSERT(got[i].db == ops[i].db);
       RC_ASSERT(got[i].key == ops[i].key);
     }
@@ -82,6 +87,7 @@ RC_GTEST_PROP(LogRecordProperty, EveryRecordDecodesToItsOps, (uint64_t seq)) {
       RC_ASSERT(got[i].expire_ms == ops[i].expire_ms);
     }
     if (kind == LogOpKind::kSwapDb) RC_ASSERT(got[i].other_db == ops[i].other_db);
+    if (kind == LogOpKind::kLink) RC_ASSERT(got[i].item_offset == ops[i].item_offset);
   }
 }
 

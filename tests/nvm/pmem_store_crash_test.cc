@@ -1,5 +1,6 @@
 // Crash tests of PmemStore: at every drain of a history of units (synced
-// now and then, as the Replayer does at the end of a step), every
+// now and then, as the Replayer does at the end of a step; some link a
+// value written outside the unit, synced before and after), every
 // crash image (each subset of the dirty lines; seeded random ones at line and
 // word granularity beyond) must open, report an applied sequence number
 // between the last synced unit and the one in progress, reach the model's
@@ -45,8 +46,37 @@ std::string check_store_image(const std::string& image, const StoreHistory& h,
   Status status = PmemStore::open(region.get(), &store);
   if (!h.formatted) return status.ok() || status.is_not_found() ? "" : status.to_string();
   if (!status.ok()) return "open: " + status.to_string();
+  uint64_t applied = store->applied_seq();
+  if (applied < h.synced || applied > h.current) {
+    return "applied seq " + std::to_string(applied) + " outside [" + std::to_string(h.synced) +
+           ", " + std::to_string(h.current) + "]";
+  }
+  // What recovery does first: keep the items that links to apply name.
+  bool links_pending = false;
+  for (uint64_t seq = applied + 1; seq <= h.current; ++seq) {
+    links_pending = links_pending || testing::has_links(h.units[seq - 1]);
+    status = testing::pin_links(h.units[seq - 1], store.get());
+    if (!status.ok()) return "pin links of " + std::to_string(seq) + ": " + status.to_string();
+  }
+  auto reapply = [&]() -> std::string {
+    for (uint64_t seq = store->applied_seq() + 1; seq <= h.current; ++seq) {
+      ModelUnit unit = h.units[seq - 1];
+      Status applied_again = testing::apply_to_store(unit, store.get());
+      if (!applied_again.ok()) {
+        return "re-apply " + std::to_string(seq) + ": " + applied_again.to_string();
+      }
+    }
+    return "";
+  };
   std::unique_ptr<EmulatedRegion> grown;
   if (check.grow) {
+    // A store grows with its log folded in when a link is pending (its item
+    // is not copied), as NvmPersistence does; else as the crash left it.
+    if (links_pending) {
+      std::string failed = reapply();
+      if (!failed.empty()) return failed;
+      store->sync();
+    }
     grown = EmulatedRegion::from_image(std::string(2 * image.size(), '\0'));
     std::unique_ptr<PmemStore> copy;
     status = store->copy_to(grown.get(), &copy);
@@ -57,19 +87,12 @@ std::string check_store_image(const std::string& image, const StoreHistory& h,
     status = PmemStore::open(grown.get(), &store);
     if (!status.ok()) return "open the copy: " + status.to_string();
   }
-  uint64_t applied = store->applied_seq();
-  if (applied < h.synced || applied > h.current) {
-    return "applied seq " + std::to_string(applied) + " outside [" + std::to_string(h.synced) +
-           ", " + std::to_string(h.current) + "]";
-  }
   if (check.walk_first) {
     status = testing::finish_walk(store.get());
     if (!status.ok()) return "walk: " + status.to_string();
   }
-  for (uint64_t seq = applied + 1; seq <= h.current; ++seq) {
-    status = testing::apply_to_store(h.units[seq - 1], store.get());
-    if (!status.ok()) return "re-apply " + std::to_string(seq) + ": " + status.to_string();
-  }
+  std::string failed = reapply();
+  if (!failed.empty()) return failed;
   status = testing::finish_walk(store.get());
   if (!status.ok()) return "walk: " + status.to_string();
   ModelState model;
@@ -86,7 +109,7 @@ std::string check_store_image(const std::string& image, const StoreHistory& h,
 }
 
 size_t run_store_crash_history(uint64_t seed, int units, const CheckOptions& check,
-                               std::string* failure) {
+                               std::string* failure, size_t* link_units = nullptr) {
   SeededRandom random(seed);
   auto region = EmulatedRegion::from_image(std::string(64 << 10, '\0'));
   StoreHistory h;
@@ -107,7 +130,13 @@ size_t run_store_crash_history(uint64_t seed, int units, const CheckOptions& che
   if (!PmemStore::format(region.get(), seed, format, &store).ok()) return images;
   h.formatted = true;
   for (int i = 0; i < units && failure->empty(); ++i) {
-    h.units.push_back(testing::random_unit(h.units.size() + 1, &random, 10, 3, 120));
+    h.units.push_back(testing::random_unit(h.units.size() + 1, &random, 10, 3, 120, 20));
+    if (testing::has_links(h.units.back())) {
+      // Like the Replayer: the units before a link's are durable first.
+      store->sync();
+      h.synced = h.current;
+      if (link_units != nullptr) ++*link_units;
+    }
     h.current = h.units.size();
     Status status = testing::apply_to_store(h.units.back(), store.get());
     if (!status.ok()) {
@@ -116,8 +145,9 @@ size_t run_store_crash_history(uint64_t seed, int units, const CheckOptions& che
     }
     // Like the Replayer, sync only now and then: a unit may end without it,
     // and the next unit's structural op must then make its applied seq
-    // durable before any of its own lines can reach the media.
-    if (random.uniform(3) == 0) {
+    // durable before any of its own lines can reach the media. A unit with
+    // a link is synced at once (PmemStore::link).
+    if (testing::has_links(h.units.back()) || random.uniform(3) == 0) {
       store->sync();
       h.synced = h.current;
     }
@@ -170,7 +200,7 @@ TEST(PmemStoreCrash, BackToBackSwapUnitsWithoutASyncRecoverFromEveryImage) {
              {3, {swap(1, 2)}},
              {4, {swap(0, 2), upsert(0, "a", "y")}},
              {5, {swap(0, 1)}}};
-  for (const ModelUnit& unit : h.units) {
+  for (ModelUnit& unit : h.units) {
     h.current = unit.seq;
     ASSERT_TRUE(testing::apply_to_store(unit, store.get()).ok());
     ASSERT_EQ(failure, "") << "crash in unit " << unit.seq;
@@ -186,12 +216,14 @@ TEST(PmemStoreCrash, BackToBackSwapUnitsWithoutASyncRecoverFromEveryImage) {
 
 TEST(PmemStoreCrash, EveryCrashImageRecoversWithoutLossLeakOrDamage) {
   size_t images = 0;
+  size_t link_units = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     std::string failure;
-    images += run_store_crash_history(seed, 60, {}, &failure);
+    images += run_store_crash_history(seed, 60, {}, &failure, &link_units);
     ASSERT_EQ(failure, "") << "seed " << seed;
   }
   EXPECT_GT(images, 10000u) << "the exhaustive enumeration ran";
+  EXPECT_GT(link_units, 10u) << "values written unlinked, then linked";
 }
 
 // A unit applied again after a crash may find its FLUSHDB or FLUSHALL in

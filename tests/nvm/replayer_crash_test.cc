@@ -59,9 +59,10 @@ std::string check_pair_image(const std::vector<std::string>& images, const HostH
 }
 
 // Returns the crash images checked; adds the ops the host's replay skipped
-// as superseded to *superseded.
+// as superseded to *superseded, and the records with a link (a value the
+// host wrote into the store) to *link_units.
 size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std::string* failure,
-                        uint64_t* superseded) {
+                        uint64_t* superseded, uint64_t* link_units) {
   SeededRandom random(seed);
   auto log_region = EmulatedRegion::from_image(std::string(4096, '\0'));
   auto store_region = EmulatedRegion::from_image(std::string(64 << 10, '\0'));
@@ -93,7 +94,21 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
   Replayer replayer(log.get(), store.get());
   LogRecordBuilder builder;
   for (int i = 0; i < records && failure->empty(); ++i) {
-    ModelUnit unit = testing::random_unit(h.units.size() + 1, &random, 8, 3, 100);
+    ModelUnit unit = testing::random_unit(h.units.size() + 1, &random, 8, 3, 100, 10);
+    if (testing::has_links(unit)) {
+      // As NvmPersistence logs a value too long for the log: every record
+      // before it folded in and durable, then the value written into the
+      // store, then the record that links it.
+      log->persist();
+      h.acked = h.appended;
+      while (failure->empty() && !replayer.caught_up()) {
+        Status status = replayer.step(1 + random.uniform(3));
+        if (!status.ok()) *failure = "host catch-up: " + status.to_string();
+      }
+      Status status = testing::write_links(&unit, store.get());
+      if (!status.ok()) *failure = "host link: " + status.to_string();
+      ++*link_units;
+    }
     testing::encode_unit(unit, &builder);
     while (failure->empty() && !log->append(builder.bytes())) {
       log->persist();
@@ -122,15 +137,18 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
 TEST(ReplayerCrash, EveryCrashImageRecoversAPrefixWithEveryAcknowledgedWrite) {
   size_t images = 0;
   uint64_t superseded = 0;
+  uint64_t link_units = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     std::string failure;
-    images += run_host_history(seed, 40, nullptr, &failure, &superseded);
+    images += run_host_history(seed, 40, nullptr, &failure, &superseded, &link_units);
     ASSERT_EQ(failure, "") << "seed " << seed;
   }
-  std::printf("%zu crash images checked, %llu superseded ops skipped\n", images,
-              static_cast<unsigned long long>(superseded));
+  std::printf("%zu crash images checked, %llu superseded ops skipped, %llu records with links\n",
+              images, static_cast<unsigned long long>(superseded),
+              static_cast<unsigned long long>(link_units));
   EXPECT_GT(images, 5000u) << "the exhaustive enumeration ran";
   EXPECT_GT(superseded, 0u) << "the histories rewrite keys while records wait";
+  EXPECT_GT(link_units, 5u) << "values were linked, not logged";
 }
 
 // With the log records' persist skipped, some crash image loses an
@@ -140,7 +158,8 @@ TEST(ReplayerCrash, SkippedLogPersistIsCaught) {
   bugs.skip_nvm_persist = true;
   std::string failure;
   uint64_t superseded = 0;
-  run_host_history(/*seed=*/1, 50, &bugs, &failure, &superseded);
+  uint64_t link_units = 0;
+  run_host_history(/*seed=*/1, 50, &bugs, &failure, &superseded, &link_units);
   EXPECT_NE(failure, "");
 }
 

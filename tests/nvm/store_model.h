@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -30,6 +31,8 @@ struct ModelOp {
   std::string key;
   std::string value;
   int64_t expire_ms = -1;
+  // A link: where write_unlinked() put the value (0: not written yet).
+  uint64_t item_offset = 0;
 };
 struct ModelUnit {
   uint64_t seq;
@@ -40,6 +43,7 @@ inline void apply_to_model(const ModelUnit& unit, ModelState* state) {
   for (const ModelOp& op : unit.ops) {
     switch (op.kind) {
       case LogOpKind::kUpsert:
+      case LogOpKind::kLink:
         (*state)[{op.db, op.key}] = {op.value, op.expire_ms};
         break;
       case LogOpKind::kRemove:
@@ -64,8 +68,38 @@ inline void apply_to_model(const ModelUnit& unit, ModelState* state) {
   }
 }
 
-// Applies the unit's ops inside begin_unit/end_unit. Returns the first error.
-inline Status apply_to_store(const ModelUnit& unit, PmemStore* store) {
+// Writes the values of the unit's links not written yet into the store
+// (PmemStore::write_unlinked), as the server does before it logs the unit.
+inline Status write_links(ModelUnit* unit, PmemStore* store) {
+  for (ModelOp& op : unit->ops) {
+    if (op.kind != LogOpKind::kLink || op.item_offset != 0) continue;
+    // Known (to a crash image's check) once written: then the server logs it.
+    uint64_t offset = 0;
+    Status status =
+        store->write_unlinked(op.db, op.key, op.value, op.expire_ms, unit->seq, &offset);
+    if (!status.ok()) return status;
+    op.item_offset = offset;
+  }
+  return Status();
+}
+
+// Recovery: pins the written items of the links of `unit` (not applied).
+inline Status pin_links(const ModelUnit& unit, PmemStore* store) {
+  for (const ModelOp& op : unit.ops) {
+    if (op.kind != LogOpKind::kLink || op.item_offset == 0) continue;
+    StoreItemView item;
+    Status status = store->pin_unlinked(op.key, op.item_offset, &item);
+    if (!status.ok()) return status;
+  }
+  return Status();
+}
+
+// Writes the unit's links, then applies its ops inside begin_unit/end_unit.
+// Returns the first error. A unit with a link must be synced before the
+// next one (PmemStore::link).
+inline Status apply_to_store(ModelUnit& unit, PmemStore* store) {
+  Status written = write_links(&unit, store);
+  if (!written.ok()) return written;
   store->begin_unit(unit.seq);
   for (const ModelOp& op : unit.ops) {
     Status status;
@@ -84,6 +118,9 @@ inline Status apply_to_store(const ModelUnit& unit, PmemStore* store) {
         break;
       case LogOpKind::kSwapDb:
         store->swap_db(op.db, op.other_db);
+        break;
+      case LogOpKind::kLink:
+        status = store->link(op.db, op.key, op.item_offset);
         break;
     }
     if (!status.ok()) {
@@ -114,8 +151,16 @@ inline void encode_unit(const ModelUnit& unit, LogRecordBuilder* builder) {
       case LogOpKind::kSwapDb:
         builder->swap_db(op.db, op.other_db);
         break;
+      case LogOpKind::kLink:
+        builder->link(op.db, op.key, op.item_offset);
+        break;
     }
   }
+}
+
+inline bool has_links(const ModelUnit& unit) {
+  return std::any_of(unit.ops.begin(), unit.ops.end(),
+                     [](const ModelOp& op) { return op.kind == LogOpKind::kLink; });
 }
 
 // Reads every live item through scan().
@@ -140,9 +185,10 @@ inline Status read_store(const PmemStore& store, ModelState* state, uint64_t* bl
 
 // A random unit over a small key space in `dbs` databases: mostly upserts and
 // removes, sometimes a flush or a swap first (structural ops lead, as the
-// server emits them).
+// server emits them). In a unit without those, an upsert is a link with
+// `link_percent` % probability (its value written by apply_to_store).
 inline ModelUnit random_unit(uint64_t seq, SeededRandom* random, uint32_t keys, uint32_t dbs,
-                             size_t max_value_bytes) {
+                             size_t max_value_bytes, uint32_t link_percent = 0) {
   ModelUnit unit{seq, {}};
   uint64_t roll = random->uniform(100);
   if (roll < 4) {
@@ -165,8 +211,20 @@ inline ModelUnit random_unit(uint64_t seq, SeededRandom* random, uint32_t keys, 
       op.value = std::string(random->uniform(max_value_bytes + 1),
                              static_cast<char>('a' + random->uniform(26)));
       op.expire_ms = random->uniform(3) == 0 ? static_cast<int64_t>(random->uniform(1 << 30)) : -1;
+      if (roll >= 12 && random->uniform(100) < link_percent) op.kind = LogOpKind::kLink;
     }
     unit.ops.push_back(op);
+  }
+  // A link's key is in no other op of its unit, as in the server's records
+  // (one op per key, its final state).
+  for (ModelOp& op : unit.ops) {
+    if (op.kind != LogOpKind::kLink) continue;
+    auto same_key = [&op](const ModelOp& other) {
+      return other.db == op.db && other.key == op.key;
+    };
+    if (std::count_if(unit.ops.begin(), unit.ops.end(), same_key) > 1) {
+      op.kind = LogOpKind::kUpsert;
+    }
   }
   return unit;
 }

@@ -50,16 +50,18 @@ TEST(NvmSimulation, EveryAcknowledgedWriteSurvivesCrashesAtDrainsAndBetweenBatch
 }
 
 // A Redis user's dump.rdb may hold a string longer than the NVM log takes
-// (APPEND on large values; a sweep found it at this seed): the first
-// start must refuse it with that reason and keep the RDB and the import
-// marker for a start with a larger nvm-size, never import part of it.
-TEST(NvmSimulation, AnRdbWithAValueTooLargeForTheLogIsRefusedAndKept) {
+// (APPEND on large values; a sweep found it at this seed): the first start
+// imports it all the same, writing that value into the store and logging a
+// link to it, and every key survives the crashes that follow.
+TEST(NvmSimulation, AnRdbWithAValueLongerThanTheLogTakesIsImportedThroughALink) {
   SimOptions o = nvm_options(7200399);
   o.workload.large_per_mille = 100;
   SimResult r = run_simulation(o);
   ASSERT_FALSE(r.violation) << r.report;
   EXPECT_EQ(r.nvm_imports, 1u);
-  EXPECT_EQ(r.nvm_imports_refused, 1u);
+  EXPECT_EQ(r.nvm_imports_refused, 0u);
+  EXPECT_GT(r.nvm_linked_values, 0u);
+  EXPECT_GT(r.checks, 0u);
 }
 
 // Large values fill the small store: writes get MISCONF, and a crash then
@@ -69,25 +71,28 @@ TEST(NvmSimulation, AFullStoreStillRestartsAfterACrash) {
   uint64_t refused_writes = 0;
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     SimOptions o = nvm_options(seed);
-    o.workload.large_per_mille = 150;
+    o.workload.large_per_mille = 300;
     SimResult r = run_simulation(o);
-    ASSERT_FALSE(r.violation) << "nvm seed " << seed << " --large-values 150\n" << r.report;
+    ASSERT_FALSE(r.violation) << "nvm seed " << seed << " --large-values 300\n" << r.report;
     refused_writes += r.refused;
   }
   EXPECT_GT(refused_writes, 0u) << "the store never filled up";
 }
 
-// A MULTI of several large values needs a record larger than the log takes:
-// the gate refuses it before it runs (nvm/record_bound.h), so no crash can
-// expose part of it. Seed 46 recovered such a unit in part when it was split
-// over several records.
-TEST(NvmSimulation, AUnitTooLargeForOneRecordIsRefusedNotRecoveredInPart) {
+// A MULTI of several large values: its long values are linked and its
+// record still holds the whole unit, or the gate refuses it before it runs
+// (nvm/record_bound.h), so no crash can expose part of it. Seed 46
+// recovered such a unit in part when it was split over several records.
+TEST(NvmSimulation, AUnitOfLargeValuesIsNeverRecoveredInPart) {
+  uint64_t linked = 0;
   for (uint64_t seed = 40; seed <= 60; ++seed) {
     SimOptions o = nvm_options(seed);
     o.workload.large_per_mille = 150;
     SimResult r = run_simulation(o);
     ASSERT_FALSE(r.violation) << "nvm seed " << seed << " --large-values 150\n" << r.report;
+    linked += r.nvm_linked_values;
   }
+  EXPECT_GT(linked, 0u) << "no value was long enough to link";
 }
 
 // The capacity tier under crashes: values offloaded to the store and read
@@ -117,14 +122,20 @@ TEST(NvmSimulation, SameSeedGivesTheSameRunBitForBit) {
   EXPECT_NE(run_simulation(nvm_options(1)).digest, run_simulation(nvm_options(2)).digest);
 }
 
-// The first seed in 1..200 at which the bug `plant` sets is caught; the
-// same seed without it must be clean (the violation is the bug's).
-void expect_caught(const char* name, void (*plant)(PlantedBugs*)) {
+// The first seed in 1..200 at which the bug `plant` sets is caught (with
+// `large_per_mille` large values); the same seed without it must be clean
+// (the violation is the bug's).
+void expect_caught(const char* name, void (*plant)(PlantedBugs*), uint32_t large_per_mille = 0) {
   constexpr uint64_t kMaxSeeds = 200;
   uint64_t caught = 0;
   SimResult r;
-  for (uint64_t seed = 1; seed <= kMaxSeeds && caught == 0; ++seed) {
+  auto options = [large_per_mille](uint64_t seed) {
     SimOptions o = nvm_options(seed);
+    o.workload.large_per_mille = large_per_mille;
+    return o;
+  };
+  for (uint64_t seed = 1; seed <= kMaxSeeds && caught == 0; ++seed) {
+    SimOptions o = options(seed);
     plant(&o.bugs);
     r = run_simulation(o);
     if (r.violation) caught = seed;
@@ -132,7 +143,7 @@ void expect_caught(const char* name, void (*plant)(PlantedBugs*)) {
   ASSERT_NE(caught, 0u) << name << " not caught in seeds 1.." << kMaxSeeds;
   std::printf("%s caught at seed %llu:\n%s\n", name, static_cast<unsigned long long>(caught),
               r.report.substr(0, 600).c_str());
-  SimResult clean = run_simulation(nvm_options(caught));
+  SimResult clean = run_simulation(options(caught));
   EXPECT_FALSE(clean.violation) << "nvm seed " << caught << " fails without the bug:\n"
                                 << clean.report;
 }
@@ -146,6 +157,14 @@ TEST(NvmSimulation, SkippedGroupCommitIsCaughtWithItsSeed) {
 // acknowledged into that region.
 TEST(NvmSimulation, UnsyncedRegionFilesAreCaughtWithTheirSeed) {
   expect_caught("skip_nvm_file_sync", [](PlantedBugs* bugs) { bugs->skip_nvm_file_sync = true; });
+}
+
+// Values too long to log are written into the store before the record that
+// links them: after a crash, recovery must keep those items allocated until
+// the replay links them, or the store's rebuild hands their room out again.
+TEST(NvmSimulation, UnpinnedLinkedValuesAreCaughtWithTheirSeed) {
+  expect_caught(
+      "skip_nvm_link_pin", [](PlantedBugs* bugs) { bugs->skip_nvm_link_pin = true; }, 150);
 }
 
 }  // namespace

@@ -1,0 +1,146 @@
+// Values too long to log: NvmPersistence writes them into the store and logs
+// a link (nvm/log_record.h), so a write of any size the store can hold is
+// taken, acknowledged once durable and recovered after a crash, whether the
+// crash comes before or after its record is folded in.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/nvm/nvm_node.h"
+
+namespace amber::nvm {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000'000'000;
+
+// With kSmallBytes (1 MiB): a 256 KiB log whose largest record is just
+// under 128 KiB, values past a quarter of that linked, a store of 768 KiB.
+std::string big(size_t bytes, char c) { return std::string(bytes, c); }
+
+bool fits(Node& n, std::vector<std::string_view> argv) {
+  const CommandSpec* spec = n.h.engine.find_command(argv[0]);
+  EXPECT_NE(spec, nullptr) << argv[0];
+  return n.nvm->unit_fits(n.h.session, *spec, ArgList(argv.data(), argv.size()));
+}
+
+TEST(NvmLargeValue, AValueLongerThanTheLargestRecordIsLinkedAndSurvivesACrash) {
+  TempDir dir;
+  Keyspace acknowledged;
+  {
+    Node n(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(n.status.ok());
+    ASSERT_LT(n.nvm->max_record_bytes(), size_t{128} << 10);
+    EXPECT_EQ(n.nvm->link_threshold_bytes(), n.nvm->max_record_bytes() / 4);
+    const std::string value = big(200000, 'v');
+    EXPECT_TRUE(fits(n, {"SET", "huge", value}));
+    n.run({"SET", "small", "s"});
+    n.run({"SET", "huge", value, "PX", "100000000"});
+    n.run({"SET", "after", "a"});
+    n.nvm->before_reply();
+    EXPECT_TRUE(n.nvm->healthy()) << n.nvm->health().to_string();
+    EXPECT_EQ(n.nvm->stats().linked_values, 1u);
+    EXPECT_LT(n.nvm->stats().bytes_appended, 1000u) << "the value was not logged";
+    acknowledged = dump(n.h.engine);
+  }  // crash: the link's record is in the log, not folded in
+  {
+    Node r(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+    EXPECT_TRUE(dump(r.h.engine) == acknowledged);
+    replay_all(*r.nvm);
+    EXPECT_TRUE(r.nvm->healthy()) << r.nvm->health().to_string();
+  }  // crash after the fold
+  Node again(dir.path, kSmallBytes, kNow);
+  ASSERT_TRUE(again.status.ok()) << again.status.to_string();
+  EXPECT_TRUE(dump(again.h.engine) == acknowledged);
+  ASSERT_TRUE(again.nvm->finish_fill().ok());
+  for (int i = 0; i < 100 && again.nvm->store_rebuilding(); ++i)
+    ASSERT_TRUE(again.nvm->step().ok());
+  EXPECT_EQ(again.nvm->store_keys(), 3u);
+}
+
+TEST(NvmLargeValue, CommandsThatGrowOrCopyALongValueAndTransactionsAreLinked) {
+  TempDir dir;
+  Keyspace acknowledged;
+  {
+    Node n(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(n.status.ok());
+    n.run({"SET", "grown", big(20000, 'y')});
+    EXPECT_TRUE(fits(n, {"APPEND", "grown", big(30000, 'z')}));
+    n.run({"APPEND", "grown", big(30000, 'z')});
+    EXPECT_TRUE(fits(n, {"SETRANGE", "grown", "70000", "!"}));
+    n.run({"SETRANGE", "grown", "70000", "!"});
+    EXPECT_TRUE(fits(n, {"COPY", "grown", "twin"}));
+    n.run({"COPY", "grown", "twin"});
+    n.run({"MULTI"});
+    n.run({"SET", "first", "1"});
+    n.run({"APPEND", "grown", "tail"});
+    n.run({"SELECT", "3"});
+    n.run({"SET", "elsewhere", big(60000, 'e')});
+    EXPECT_TRUE(fits(n, {"EXEC"}));
+    EXPECT_EQ(n.run({"EXEC"}).substr(0, 2), "*4");
+    n.run({"SELECT", "0"});
+    n.run({"DEL", "twin"});
+    n.nvm->before_reply();
+    EXPECT_TRUE(n.nvm->healthy()) << n.nvm->health().to_string();
+    EXPECT_GE(n.nvm->stats().linked_values, 5u);
+    acknowledged = dump(n.h.engine);
+  }
+  Node r(dir.path, kSmallBytes, kNow);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_TRUE(dump(r.h.engine) == acknowledged);
+  EXPECT_EQ(acknowledged.at({0, "grown"}).first.size(), 70001u + 4);
+  EXPECT_EQ(acknowledged.count({0, "twin"}), 0u);
+  EXPECT_EQ(acknowledged.at({3, "elsewhere"}).first, big(60000, 'e'));
+}
+
+TEST(NvmLargeValue, WhatCannotBeLinkedIsStillRefusedBeforeItRuns) {
+  TempDir dir;
+  Node n(dir.path, kSmallBytes, kNow);
+  ASSERT_TRUE(n.status.ok());
+  // Larger than the whole store.
+  EXPECT_FALSE(fits(n, {"SET", "k", big(900000, 'x')}));
+  // A FLUSHDB, FLUSHALL or SWAPDB in the unit: every value is logged whole.
+  n.run({"MULTI"});
+  n.run({"FLUSHALL"});
+  n.run({"SET", "k", big(200000, 'x')});
+  EXPECT_FALSE(fits(n, {"EXEC"}));
+  n.run({"DISCARD"});
+  // Many values each short enough to log, too many for one record.
+  n.run({"MULTI"});
+  for (const char* key : {"a", "b", "c", "d", "e"}) n.run({"SET", key, big(30000, 'm')});
+  EXPECT_FALSE(fits(n, {"EXEC"}));
+  n.run({"DISCARD"});
+  // No room beside what the store holds: the new value is written before
+  // the old one is freed.
+  n.run({"SET", "one", big(300000, '1')});
+  n.run({"SET", "two", big(300000, '2')});
+  n.nvm->before_reply();
+  EXPECT_FALSE(fits(n, {"SET", "one", big(300000, '3')}));
+  EXPECT_TRUE(fits(n, {"SET", "one", big(1000, '3')}));
+  EXPECT_TRUE(n.nvm->healthy()) << n.nvm->health().to_string();
+}
+
+TEST(NvmLargeValue, ALargerNvmSizeGrowsTheStoreWithALinkNotFoldedIn) {
+  TempDir dir;
+  Keyspace acknowledged;
+  {
+    Node n(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(n.status.ok());
+    n.run({"SET", "before", "b"});
+    n.run({"SET", "huge", big(150000, 'h')});
+    n.run({"SET", "after", "a"});
+    n.nvm->before_reply();
+    acknowledged = dump(n.h.engine);
+  }  // crash with the link in the log
+  Node r(dir.path, 4 * kSmallBytes, kNow);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_GT(r.nvm->stats().store_grown_from_bytes, 0u);
+  EXPECT_TRUE(dump(r.h.engine) == acknowledged);
+  replay_all(*r.nvm);
+  EXPECT_TRUE(r.nvm->healthy()) << r.nvm->health().to_string();
+}
+
+}  // namespace
+}  // namespace amber::nvm
