@@ -25,11 +25,14 @@
 // that made it (group commit); the host must not send any reply of the batch
 // before that, and must stop acknowledging writes once healthy() is false.
 // A full log applies back-pressure (the log is persisted, then replayed into
-// the store until the record fits): a record is never dropped. The host
-// refuses, before it runs, a command or transaction whose record could
-// exceed half the log (nvm/record_bound.h); a unit that still outgrows it
-// (DEBUG POPULATE) is split into several records and may be visible in part
-// after a crash, and a single key whose value does not fit in one record
+// the store until the record fits): a record is never dropped. A value
+// longer than link_threshold_bytes() is written into the store and linked
+// from the record (nvm/log_record.h), after every earlier record is folded
+// in. The host refuses, before it runs, a command or transaction whose
+// record could exceed half the log, or whose linked value the store has no
+// room for (nvm/record_bound.h); a unit that still outgrows a record (DEBUG
+// POPULATE) is split into several records and may be visible in part after
+// a crash, and a unit with an op that cannot be logged is dropped whole and
 // makes the mode unhealthy.
 // Threads: the engine's one thread.
 #pragma once

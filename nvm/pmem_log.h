@@ -78,10 +78,6 @@ class PmemLog {
 
   // Largest payload append() takes.
   size_t max_payload_bytes() const { return max_payload_for_capacity(capacity_); }
-  // The same, for the log format() writes over a region of `region_bytes`.
-  static size_t max_payload_for_region(size_t region_bytes) {
-    return max_payload_for_capacity(capacity_for_region(region_bytes));
-  }
   // Writes a record after the last appended one; it becomes durable (and
   // replayable) with the next persist(). False, and nothing written, when the
   // log has no room: free space with replay + advance_head() and retry (or,

@@ -2,10 +2,12 @@
 // runs, of the bytes of the NVM log record it will produce. A record holds
 // the final state of every key the unit touches (nvm/log_record.h), so a
 // short command on a long value (APPEND, SETRANGE past the end, EXPIRE,
-// COPY, RENAME, MOVE) can need a record larger than the log takes. Such a
-// unit could not be logged once it had run, and a write that cannot be
-// logged must not be acknowledged: the server would have to stop. The host
-// refuses it before it runs instead (-ERR; EXECABORT for a transaction).
+// COPY, RENAME, MOVE) can need a record larger than the log takes, or (a
+// long value, linked from the record instead: bytes_with_links) more room
+// than the store has. Such a unit could not be logged once it had run, and
+// a write that cannot be logged must not be acknowledged: the server would
+// have to stop. The host refuses it before it runs instead (-ERR;
+// EXECABORT for a transaction).
 //
 // The bound follows each key through the unit: a key's size starts as the
 // value it holds now (looked up only when a command keeps or copies it: a

@@ -94,11 +94,6 @@ Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes, bool new_file,
   return Status();
 }
 
-size_t NvmMedia::region_bytes(nvm::RegionRole role) const {
-  const Slot& slot = slots_[role == nvm::RegionRole::kLog ? 0 : 1];
-  return slot.live != nullptr ? slot.live->size_bytes() : slot.image.size();
-}
-
 size_t NvmMedia::size_for_start(size_t base) {
   if (configured_bytes_ == 0) configured_bytes_ = base;
   if (configured_bytes_ < 4 * base && size_random_.uniform(8) == 0) configured_bytes_ += base / 2;

@@ -50,8 +50,6 @@ class NvmMedia {
   // one keeps its size. REQUIRES: the role has no live region.
   Status open(nvm::RegionRole role, size_t size_bytes, bool new_file,
               std::unique_ptr<nvm::Region>* region);
-  // Bytes of the role's region (live, or as its last start left it).
-  size_t region_bytes(nvm::RegionRole role) const;
   // The nvm-size of the next start: `base`, raised by half of it now and
   // then (at most 4x), as an operator does when the store fills up.
   size_t size_for_start(size_t base);
