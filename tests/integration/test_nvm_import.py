@@ -9,7 +9,8 @@
   at random moments of imports lose nothing); without the RDB to import
   from, the server refuses to start and says why.
 - An RDB larger than the NVM store is refused with an error (nothing
-  served half-imported), and a start with a larger nvm-size imports it.
+  served half-imported), and a start with a larger nvm-size imports it; a
+  string longer than the NVM log takes is imported (linked, not logged).
 
 Set AMBER_IT_SEED to reproduce a run's random values (printed on failure).
 """
@@ -86,6 +87,28 @@ class NvmImport(SharedDirTest):
         info = connect(server).info("nvm")
         self.assertEqual(info["nvm_store_rebuild_in_progress"], 0)
         self.assertEqual(info["nvm_store_keys"], len(expected) + 1)
+
+    def test_a_string_longer_than_the_log_takes_is_imported(self):
+        # The default nvm-size (256 MB): the log's largest record is ~32 MB.
+        # A Redis user's 40 MB string goes into the store and is linked.
+        server = self.server()
+        server.start()
+        huge = self.rng.randbytes(40 << 20)
+        connect(server).set("huge", huge)
+        connect(server).set("small", "s")
+        self.assertTrue(connect(server).save())
+        server.stop()
+        server = self.server(NVM_ARGS)
+        server.start()
+        r = connect(server)
+        self.assertEqual(r.get("huge"), huge)
+        self.assertGreaterEqual(r.info("nvm")["nvm_linked_values"], 1)
+        self.kill(server)
+        os.remove(os.path.join(self.dir, "dump.rdb"))
+        server.start()
+        r = connect(server)
+        self.assertEqual(r.get("huge"), huge)
+        self.assertEqual(r.get("small"), b"s")
 
     def test_an_unfinished_import_is_discarded_and_done_again(self):
         expected = self.make_rdb(3000)
