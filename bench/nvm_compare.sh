@@ -5,6 +5,8 @@
 #   ROUNDS=3              rounds per cell, interleaved; medians reported
 #   REQUESTS=200000       requests per redis-benchmark run (-n), part (a)
 #   CLIENTS=50 KEYSPACE=100000 PIPELINES="1 16"
+#   VALUE_BYTES=3         part (a)'s SET value size (redis-benchmark -d); past
+#                         32 MB (nvm-size 1gb here) NVM mode links the value
 #   RESTART_KEYS="1000000 10000000"   dataset sizes for part (b)
 #   NVM_DIR=/dev/shm/...  where the NVM regions live (tmpfs: page cache
 #                         standing in for PMEM, as the issue prescribes)
@@ -13,7 +15,7 @@
 #                         part (b) restarts it on the same NVM images, after
 #                         amber in each round
 #
-# (a) SET throughput, `redis-benchmark -t set -c 50 -r 100000 -n N -P p`,
+# (a) SET throughput, `redis-benchmark -t set -c 50 -r 100000 -n N -P p -d 3`,
 #     against four amber servers started together: NVM mode (pmem backend,
 #     PMEM_IS_PMEM_FORCE=1: persisted by cache-line flush), appendfsync
 #     always, appendfsync everysec, and no persistence at all (appendonly
@@ -40,6 +42,7 @@ REQUESTS=${REQUESTS:-200000}
 CLIENTS=${CLIENTS:-50}
 KEYSPACE=${KEYSPACE:-100000}
 PIPELINES=${PIPELINES:-"1 16"}
+VALUE_BYTES=${VALUE_BYTES:-3}
 RESTART_KEYS=${RESTART_KEYS:-"1000000 10000000"}
 SERVER_CPU=1
 CLIENT_CPU=0
@@ -80,7 +83,7 @@ part_a() {
         echo "(a) round $round: amber $c -P $p" >&2
         cpu_before=$(cpu_ticks "${pid[$c]}")
         rps=$(taskset -c $CLIENT_CPU redis-benchmark -p "${port[$c]}" -t set -c "$CLIENTS" \
-          -r "$KEYSPACE" -n "$REQUESTS" -P "$p" --csv -q |
+          -r "$KEYSPACE" -n "$REQUESTS" -P "$p" -d "$VALUE_BYTES" --csv -q |
           awk -F'","' 'NR > 1 { gsub(/"/, "", $2); print $2 }')
         cpu_ns=$(awk -v t="$(($(cpu_ticks "${pid[$c]}") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
           -v n="$REQUESTS" 'BEGIN { printf "%.0f", t * 1e9 / hz / n }')
