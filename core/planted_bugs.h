@@ -33,6 +33,10 @@ struct PlantedBugs {
   // unapplied log records name (Replayer::pin_unlinked_items), so the
   // store's rebuild may hand their blocks out again before they are linked.
   bool skip_nvm_link_pin = false;
+  // NVM mode: growing a region file renames its copy over the old file
+  // without syncing the copy first (nvm/region_file.h), so a power failure
+  // can leave the name on a file whose size never reached the disk.
+  bool skip_nvm_resize_sync = false;
 };
 
 }  // namespace amber

@@ -59,42 +59,44 @@ Status NvmPersistence::open_regions(const Clock& clock) {
   size_t log_bytes = std::max(kMinLogBytes, round_down_lines(total / 4));
   size_t store_bytes =
       std::max(kMinStoreBytes, round_down_lines(total - std::min(total, log_bytes)));
-  if (options_.open_region) {
-    Status s = options_.open_region(RegionRole::kLog, log_bytes, &log_region_);
-    if (s.ok()) s = options_.open_region(RegionRole::kStore, store_bytes, &store_region_);
-    return s.ok() ? sync_region_files() : s;
+  PosixFileSystem posix;
+  FileSystem& fs = options_.fs != nullptr ? *options_.fs : posix;
+  const RegionFileOpener open =
+      options_.open_region ? options_.open_region : backend_opener(options_.backend);
+  const std::string log_path = join_path(options_.dir, kLogFileName);
+  const std::string store_path = join_path(options_.dir, kStoreFileName);
+  for (const std::string& path : {log_path, store_path}) {
+    bool removed = false;
+    AMBER_RETURN_IF_ERROR(remove_unformattable_region_file(fs, path, kMinLogBytes, &removed));
+    stats_.unformattable_files_removed += removed ? 1 : 0;
   }
   // nvm-size larger than the files: grow them first (nvm/region_file.h).
   const int64_t grow_start_us = clock.now_us();
-  Status s = fold_log_before_store_growth(store_bytes);
+  Status s = fold_log_before_store_growth(fs, open, store_bytes);
   if (s.ok()) {
-    s = grow_region_file(options_.backend, RegionRole::kLog, options_.dir, kLogFileName, log_bytes,
-                         &stats_.log_grown_from_bytes);
+    s = grow_region_file(fs, open, RegionRole::kLog, options_.dir, kLogFileName, log_bytes,
+                         &stats_.log_grown_from_bytes, options_.bugs);
   }
   if (s.ok()) {
-    s = grow_region_file(options_.backend, RegionRole::kStore, options_.dir, kStoreFileName,
-                         store_bytes, &stats_.store_grown_from_bytes);
+    s = grow_region_file(fs, open, RegionRole::kStore, options_.dir, kStoreFileName, store_bytes,
+                         &stats_.store_grown_from_bytes, options_.bugs);
   }
   if (!s.ok()) return s;
   if (stats_.log_grown_from_bytes != 0 || stats_.store_grown_from_bytes != 0) {
     stats_.grow_ms = (clock.now_us() - grow_start_us) / 1000;
   }
-  s = open_region_file(options_.backend, join_path(options_.dir, kLogFileName), log_bytes,
-                       &log_region_);
-  if (s.ok()) {
-    s = open_region_file(options_.backend, join_path(options_.dir, kStoreFileName), store_bytes,
-                         &store_region_);
-  }
+  s = open(log_path, log_bytes, &log_region_);
+  if (s.ok()) s = open(store_path, store_bytes, &store_region_);
   if (!s.ok()) return s;
   stats_.region_larger_than_configured =
       log_region_->size_bytes() > log_bytes || store_region_->size_bytes() > store_bytes;
-  return sync_region_files();
+  return sync_region_files(fs);
 }
 
 // A store about to grow takes in the log's links first
 // (fold_links_into_store): its copy would not hold their items.
-Status NvmPersistence::fold_log_before_store_growth(size_t store_bytes) {
-  PosixFileSystem fs;
+Status NvmPersistence::fold_log_before_store_growth(FileSystem& fs, const RegionFileOpener& open,
+                                                    size_t store_bytes) {
   const std::string log_path = join_path(options_.dir, kLogFileName);
   const std::string store_path = join_path(options_.dir, kStoreFileName);
   uint64_t store_file_bytes = 0;
@@ -104,23 +106,21 @@ Status NvmPersistence::fold_log_before_store_growth(size_t store_bytes) {
   if (store_file_bytes >= store_bytes) return Status();
   std::unique_ptr<Region> log_region;
   std::unique_ptr<Region> store_region;
-  AMBER_RETURN_IF_ERROR(open_region_file(options_.backend, log_path, 0, &log_region));
-  AMBER_RETURN_IF_ERROR(open_region_file(options_.backend, store_path, 0, &store_region));
+  AMBER_RETURN_IF_ERROR(open(log_path, 0, &log_region));
+  AMBER_RETURN_IF_ERROR(open(store_path, 0, &store_region));
   return fold_links_into_store(log_region.get(), store_region.get());
 }
 
 // Before anything is written into the regions: a write acknowledged into a
 // file whose name a power failure can take away would go with it.
-Status NvmPersistence::sync_region_files() {
+Status NvmPersistence::sync_region_files(FileSystem& fs) {
 #ifdef AMBER_PLANTED_BUGS
   // Planted bug: the region files are left as the file system has them.
   if (options_.bugs != nullptr && options_.bugs->skip_nvm_file_sync) return Status();
 #endif
   const std::string paths[] = {join_path(options_.dir, kLogFileName),
                                join_path(options_.dir, kStoreFileName)};
-  if (options_.fs != nullptr) return nvm::sync_region_files(*options_.fs, options_.dir, paths);
-  PosixFileSystem posix;
-  return nvm::sync_region_files(posix, options_.dir, paths);
+  return nvm::sync_region_files(fs, options_.dir, paths);
 }
 
 // Opens the log and the store, formatting what is missing. The two belong

@@ -63,14 +63,6 @@
 
 namespace amber::nvm {
 
-// Opens (or creates with `size_bytes`) the region for `role`, whose file
-// is NvmOptions::dir/kLogFileName or kStoreFileName. The default maps the
-// file with the chosen backend; the simulator injects in-memory
-// EmulatedRegions whose crash images it keeps (the files' names are in its
-// simulated file system).
-using RegionOpener =
-    std::function<Status(RegionRole role, size_t size_bytes, std::unique_ptr<Region>* region)>;
-
 struct NvmOptions {
   std::string dir;                     // holds the two region files
   uint64_t size_bytes = 256ULL << 20;  // log + store
@@ -89,9 +81,13 @@ struct NvmOptions {
   uint64_t max_dram_bytes = 0;
   int eviction_samples = 5;         // maxmemory-samples
   size_t offloads_per_step = 4096;  // per enforce_dram_bound()
-  RegionOpener open_region;         // empty: files under `dir`
-  // Makes the region files durable as files (sizes, names in `dir`) at
-  // every start; null: the POSIX file system.
+  // Opens (or creates) a region file under `dir`: the log, the store, and
+  // the copies they grow into. Empty: the chosen backend's files. The
+  // simulator injects regions over its simulated media, their files in its
+  // simulated file system (`fs`).
+  RegionFileOpener open_region;
+  // The region files as files (sizes, names in `dir`: synced at every
+  // start, grown by copy and rename); null: the POSIX file system.
   FileSystem* fs = nullptr;
   // Test builds: planted durability bugs (core/planted_bugs.h); null: none.
   const PlantedBugs* bugs = nullptr;
@@ -125,6 +121,9 @@ struct NvmStats {
   int64_t grow_ms = 0;
   // A file was larger than nvm-size asks for, and kept its size.
   bool region_larger_than_configured = false;
+  // Region files too small to hold a region (a power failure kept their
+  // names, not their sizes), removed at the start.
+  uint64_t unformattable_files_removed = 0;
 };
 
 class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
@@ -250,8 +249,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   };
 
   Status open_regions(const Clock& clock);
-  Status sync_region_files();
-  Status fold_log_before_store_growth(size_t store_bytes);
+  Status sync_region_files(FileSystem& fs);
+  Status fold_log_before_store_growth(FileSystem& fs, const RegionFileOpener& open,
+                                      size_t store_bytes);
   Status open_pair(int64_t now_ms);
   Status apply_log_tail(Engine& engine);
   Status resolve_link(LogOp* op) const;

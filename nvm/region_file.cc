@@ -89,10 +89,28 @@ Status open_region_file(NvmBackend backend, const std::string& path, size_t size
   return s;
 }
 
-Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& dir,
-                        std::string_view name, size_t size_bytes, uint64_t* from_bytes) {
+RegionFileOpener backend_opener(NvmBackend backend) {
+  return [backend](const std::string& path, size_t size_bytes, std::unique_ptr<Region>* region) {
+    return open_region_file(backend, path, size_bytes, region);
+  };
+}
+
+Status remove_unformattable_region_file(FileSystem& fs, const std::string& path, uint64_t min_bytes,
+                                        bool* removed) {
+  *removed = false;
+  uint64_t bytes = 0;
+  Status sized = fs.get_file_size(path, &bytes);
+  if (sized.is_not_found() || (sized.ok() && bytes >= min_bytes)) return Status();
+  AMBER_RETURN_IF_ERROR(sized);
+  AMBER_RETURN_IF_ERROR(fs.remove_file(path));
+  *removed = true;
+  return Status();
+}
+
+Status grow_region_file(FileSystem& fs, const RegionFileOpener& open, RegionRole role,
+                        const std::string& dir, std::string_view name, size_t size_bytes,
+                        uint64_t* from_bytes, const PlantedBugs* bugs) {
   *from_bytes = 0;
-  PosixFileSystem fs;
   const std::string path = join_path(dir, name);
   const std::string resize_path = path + ".resize";
   AMBER_RETURN_IF_ERROR(remove_if_present(fs, resize_path));
@@ -103,9 +121,9 @@ Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& 
   if (old_bytes >= size_bytes) return Status();
   {
     std::unique_ptr<Region> from;
-    AMBER_RETURN_IF_ERROR(open_region_file(backend, path, 0, &from));
+    AMBER_RETURN_IF_ERROR(open(path, 0, &from));
     std::unique_ptr<Region> to;
-    AMBER_RETURN_IF_ERROR(open_region_file(backend, resize_path, size_bytes, &to));
+    AMBER_RETURN_IF_ERROR(open(resize_path, size_bytes, &to));
     Status copied = copy_region(role, from.get(), to.get());
     if (!copied.ok()) {
       to.reset();
@@ -119,7 +137,14 @@ Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& 
     AMBER_RETURN_IF_ERROR(to->health());
   }
   // The copy's bytes and size are durable before it takes the old name.
-  AMBER_RETURN_IF_ERROR(sync_file(fs, resize_path));
+#ifdef AMBER_PLANTED_BUGS
+  // Planted bug: the copy is renamed over the old file unsynced.
+  const bool skip_sync = bugs != nullptr && bugs->skip_nvm_resize_sync;
+#else
+  (void)bugs;
+  const bool skip_sync = false;
+#endif
+  if (!skip_sync) AMBER_RETURN_IF_ERROR(sync_file(fs, resize_path));
   AMBER_RETURN_IF_ERROR(fs.rename_file(resize_path, path));
   AMBER_RETURN_IF_ERROR(fs.sync_dir(dir));
   *from_bytes = old_bytes;

@@ -10,17 +10,22 @@
 // original. The log and the store grow independently: each copy keeps the
 // generation and the sequence numbers that pair them (a store about to
 // grow first takes in the log's links: fold_links_into_store).
-// Threads: startup, before the regions are used.
+// A file a power failure left without its size (created, not yet synced)
+// never held anything acknowledged: it is removed and made anew
+// (remove_unformattable_region_file). Threads: startup, before the regions
+// are used.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "core/io/file_system.h"
+#include "core/planted_bugs.h"
 #include "core/status.h"
 #include "nvm/region.h"
 
@@ -34,6 +39,22 @@ enum class RegionRole { kLog, kStore };
 // missing; an existing file is mapped at its own size.
 Status open_region_file(NvmBackend backend, const std::string& path, size_t size_bytes,
                         std::unique_ptr<Region>* region);
+
+// How the NVM mode opens its region files: open_region_file() with the
+// configured backend, or (the simulator) regions over simulated media whose
+// files live in its simulated file system. Same contract as
+// open_region_file().
+using RegionFileOpener = std::function<Status(const std::string& path, size_t size_bytes,
+                                              std::unique_ptr<Region>* region)>;
+RegionFileOpener backend_opener(NvmBackend backend);
+
+// Removes the region file at `path` when it is too small to have ever held
+// a log or store (`min_bytes`): what a power failure leaves of a file whose
+// size never became durable. Nothing in it was acknowledged — every start
+// syncs its files before it takes a write — and it could not be mapped.
+// *removed says whether it did.
+Status remove_unformattable_region_file(FileSystem& fs, const std::string& path, uint64_t min_bytes,
+                                        bool* removed);
 
 // Makes the region files at `paths`, in `dir`, durable as files: each
 // file's metadata (its size) by an fsync, then their names by an fsync of
@@ -64,9 +85,10 @@ Status fold_links_into_store(Region* log, Region* store);
 // (`role`) and is smaller than `size_bytes`, replaces it with a copy of
 // that size; *from_bytes is then the old size, else 0. A file of
 // `size_bytes` or more is left alone (regions do not shrink). Removes a
-// `.resize` leftover of an interrupted growth first. REQUIRES: size_bytes
-// is a multiple of 64.
-Status grow_region_file(NvmBackend backend, RegionRole role, const std::string& dir,
-                        std::string_view name, size_t size_bytes, uint64_t* from_bytes);
+// `.resize` leftover of an interrupted growth first. Files through `fs`,
+// regions through `open`. REQUIRES: size_bytes is a multiple of 64.
+Status grow_region_file(FileSystem& fs, const RegionFileOpener& open, RegionRole role,
+                        const std::string& dir, std::string_view name, size_t size_bytes,
+                        uint64_t* from_bytes, const PlantedBugs* bugs = nullptr);
 
 }  // namespace amber::nvm

@@ -121,6 +121,13 @@ void NvmPersistenceHost::report_resize() {
                       from(stats.log_grown_from_bytes, log_bytes), log_bytes,
                       from(stats.store_grown_from_bytes, store_bytes), store_bytes));
   }
+  if (stats.unformattable_files_removed != 0) {
+    server_.logger().log(
+        LogLevel::kWarning,
+        string_printf("NVM: %llu region file(s) in nvm-path had no size (a power failure before "
+                      "the start that created them synced them) and were made anew",
+                      static_cast<unsigned long long>(stats.unformattable_files_removed)));
+  }
   if (stats.region_larger_than_configured) {
     server_.logger().log(
         LogLevel::kNotice,

@@ -14,7 +14,6 @@
 #include <xxhash.h>
 
 #include "core/assert.h"
-#include "nvm/region_file.h"
 
 namespace amber::sim {
 
@@ -26,9 +25,9 @@ constexpr uint32_t kEvictionOneDrainIn = 8;
 // when the process lets go of it (its end).
 class NvmMedia::SimRegion final : public nvm::Region {
  public:
-  SimRegion(NvmMedia* media, size_t slot, std::unique_ptr<nvm::EmulatedRegion> region)
-      : media_(media), slot_(slot), region_(std::move(region)) {}
-  ~SimRegion() override { media_->closed(slot_); }
+  SimRegion(NvmMedia* media, uint64_t file_id, std::unique_ptr<nvm::EmulatedRegion> region)
+      : media_(media), file_id_(file_id), region_(std::move(region)) {}
+  ~SimRegion() override { media_->closed(file_id_); }
 
   char* base() override { return region_->base(); }
   size_t size_bytes() const override { return region_->size_bytes(); }
@@ -39,7 +38,7 @@ class NvmMedia::SimRegion final : public nvm::Region {
 
  private:
   NvmMedia* media_;
-  size_t slot_;
+  uint64_t file_id_;
   std::unique_ptr<nvm::EmulatedRegion> region_;
 };
 
@@ -51,36 +50,14 @@ NvmMedia::NvmMedia(uint64_t seed)
 }
 
 NvmMedia::~NvmMedia() {
-  for (const Slot& slot : slots_) AMBER_ASSERT(slot.live == nullptr);
+  for (const auto& [file_id, slot] : slots_) AMBER_ASSERT(slot.live == nullptr);
 }
 
-Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes, bool new_file,
-                      std::unique_ptr<nvm::Region>* region) {
-  const size_t index = role == nvm::RegionRole::kLog ? 0 : 1;
-  Slot& slot = slots_[index];
+Status NvmMedia::open(uint64_t file_id, size_t file_bytes, std::unique_ptr<nvm::Region>* region) {
+  Slot& slot = slots_[file_id];
   AMBER_ASSERT(slot.live == nullptr);
-  if (new_file || slot.image.empty()) slot.image.assign(size_bytes, '\0');
-  if (slot.image.size() < size_bytes) {
-    auto from = nvm::EmulatedRegion::from_image(std::move(slot.image));
-    auto to = nvm::EmulatedRegion::from_image(std::string(size_bytes, '\0'));
-    Status s;
-    if (role == nvm::RegionRole::kStore && slots_[0].live != nullptr) {
-      // As the server does (the log is opened first): the links first.
-      // Its drains are no crash points: the fold and the copy land together.
-      growing_ = true;
-      s = nvm::fold_links_into_store(slots_[0].live, from.get());
-      growing_ = false;
-      // The images stay a pair (a second recovery copies them).
-      slots_[0].image = slots_[0].live->image_copy();
-    }
-    if (s.ok()) s = nvm::copy_region(role, from.get(), to.get());
-    if (!s.ok() && !s.is_not_found()) {
-      slot.image = from->image_copy();
-      return s;
-    }
-    slot.image = to->image_copy();  // zeros when there was nothing to copy
-    ++growths_;
-  }
+  if (file_bytes < 64) return Status::invalid_argument("nvm region file too small to map");
+  slot.image.resize(file_bytes, '\0');
   std::unique_ptr<nvm::EmulatedRegion> emulated = nvm::EmulatedRegion::from_image(slot.image);
   emulated->set_drain_hook([this] { on_drain(); });
   // An eviction pass compares the whole region with its image: half of the
@@ -90,25 +67,28 @@ Status NvmMedia::open(nvm::RegionRole role, size_t size_bytes, bool new_file,
     emulated->set_eviction(random_.next_u64(), eviction_per_mille_, kEvictionOneDrainIn);
   }
   slot.live = emulated.get();
-  *region = std::make_unique<SimRegion>(this, index, std::move(emulated));
+  *region = std::make_unique<SimRegion>(this, file_id, std::move(emulated));
   return Status();
 }
 
 size_t NvmMedia::size_for_start(size_t base) {
   if (configured_bytes_ == 0) configured_bytes_ = base;
-  if (configured_bytes_ < 4 * base && size_random_.uniform(8) == 0) configured_bytes_ += base / 2;
+  if (!fixed_size_ && configured_bytes_ < 4 * base && size_random_.uniform(8) == 0) {
+    configured_bytes_ += base / 2;
+  }
   return configured_bytes_;
 }
 
 void NvmMedia::copy_images_from(const NvmMedia& other) {
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    AMBER_ASSERT(slots_[i].live == nullptr);
-    slots_[i].image = other.slots_[i].image;
-  }
+  for (const auto& [file_id, slot] : slots_) AMBER_ASSERT(slot.live == nullptr);
+  slots_.clear();
+  for (const auto& [file_id, slot] : other.slots_) slots_[file_id].image = slot.image;
+  configured_bytes_ = other.configured_bytes_;
+  fixed_size_ = true;
 }
 
-void NvmMedia::closed(size_t index) {
-  Slot& slot = slots_[index];
+void NvmMedia::closed(uint64_t file_id) {
+  Slot& slot = slots_[file_id];
   // A process that ends without a power failure leaves what it persisted.
   if (!crashed_) slot.image = std::move(*slot.live).take_image();
   slot.live = nullptr;
@@ -122,7 +102,7 @@ void NvmMedia::crash_point() {
 void NvmMedia::crash_now() {
   if (crashed_) return;
   crashed_ = true;
-  for (Slot& slot : slots_) {
+  for (auto& [file_id, slot] : slots_) {
     slot.crash_image = slot.live != nullptr ? slot.live->crash_image(random_.next_u64(),
                                                                      nvm::CrashGranularity::kWord)
                                             : slot.image;
@@ -134,7 +114,7 @@ void NvmMedia::crash_now() {
 
 void NvmMedia::power_failure() {
   AMBER_ASSERT(crashed_);
-  for (Slot& slot : slots_) {
+  for (auto& [file_id, slot] : slots_) {
     AMBER_ASSERT(slot.live == nullptr);
     if (slot.has_crash_image) slot.image = std::move(slot.crash_image);
     slot.crash_image.clear();

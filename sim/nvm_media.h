@@ -1,13 +1,16 @@
 // NvmMedia: the simulated machine's persistent memory — the durable images
-// of NVM mode's two regions (log, store). Like SimFs's disk it belongs to
-// the simulation, not to the Host: a crash destroys the process and its
-// regions, the images survive, and the next Host opens regions over them.
+// of NVM mode's region files (log, store, and the copies they grow into).
+// Like SimFs's disk it belongs to the simulation, not to the Host: a crash
+// destroys the process and its regions, the images survive, and the next
+// Host opens regions over them. The files themselves (names, sizes) live in
+// SimFs; an image belongs to a file (its SimFs inode), so a rename carries
+// it and a new file starts as zeros.
 //
-//   open(role, size,   ─> an EmulatedRegion over the role's image (zeros
-//        new_file)        when its file is new: the region files' names
-//                         live in SimFs, so a crash can take a file away
-//                         that was never synced), with seeded cache
-//                         eviction (for half of the regions opened)
+//   open(file, size)   ─> an EmulatedRegion over the file's image, made the
+//                         file's size: zeros where it had none, cut where a
+//                         power failure took the file's size back (a size
+//                         not synced takes its bytes with it), with seeded
+//                         cache eviction (for half of the regions opened)
 //   every drain()      ─> a crash point (the region's drain hook), before
 //                         the flushed lines reach the image
 //   boundary()         ─> a crash point between event-loop batches
@@ -21,9 +24,9 @@
 // Single-threaded; deterministic for a seed.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -41,18 +44,14 @@ class NvmMedia {
   NvmMedia(const NvmMedia&) = delete;
   NvmMedia& operator=(const NvmMedia&) = delete;
 
-  // NvmOptions::open_region for the running process. `new_file`: the
-  // region's file did not exist, so the image starts as zeros, whatever an
-  // earlier file held. An image smaller than `size_bytes` grows first, as
-  // the server's files do (nvm/region_file.h: the copy is made whole before
-  // it replaces the image, so no crash point falls inside it; a store takes
-  // in the live log's links first, nvm::fold_links_into_store); a larger
-  // one keeps its size. REQUIRES: the role has no live region.
-  Status open(nvm::RegionRole role, size_t size_bytes, bool new_file,
-              std::unique_ptr<nvm::Region>* region);
+  // A region over the image of the file `file_id` (its SimFs inode), of
+  // the file's size `file_bytes`. REQUIRES: no live region on the file.
+  Status open(uint64_t file_id, size_t file_bytes, std::unique_ptr<nvm::Region>* region);
   // The nvm-size of the next start: `base`, raised by half of it now and
   // then (at most 4x), as an operator does when the store fills up.
   size_t size_for_start(size_t base);
+  // Region files grown (the server's copy-and-rename, through SimFs).
+  void note_growth() { ++growths_; }
   uint64_t growths() const { return growths_; }
 
   // The process dies at crash point number `point` (points() counts them
@@ -72,7 +71,9 @@ class NvmMedia {
   void power_failure();
 
   // This media's images become copies of `other`'s (a second recovery of
-  // the same crash). REQUIRES: no live region here.
+  // the same crash), and its nvm-size `other`'s, never raised: a second
+  // recovery must not grow the files under the first one's feet (they
+  // share SimFs). REQUIRES: no live region here.
   void copy_images_from(const NvmMedia& other);
 
   uint64_t drains() const { return drains_; }
@@ -91,21 +92,21 @@ class NvmMedia {
   void crash_point();
   void on_drain() {
     ++drains_;
-    if (!growing_) crash_point();
+    crash_point();
   }
-  void closed(size_t slot);
+  void closed(uint64_t file_id);
 
   SeededRandom random_;
   SeededRandom size_random_;  // apart, so that growing leaves random_'s draws as they were
   size_t configured_bytes_ = 0;
   uint64_t growths_ = 0;
   uint32_t eviction_per_mille_;
-  std::array<Slot, 2> slots_;
+  std::map<uint64_t, Slot> slots_;  // by file (SimFs inode)
+  bool fixed_size_ = false;         // copy_images_from: nvm-size is not raised
   uint64_t points_ = 0;
   uint64_t crash_at_point_ = 0;
   uint64_t drains_ = 0;
   bool crashed_ = false;
-  bool growing_ = false;  // open() folds a log into a store it grows
   uint64_t digest_ = 0;
   std::function<void()> on_crash_;
 };

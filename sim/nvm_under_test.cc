@@ -5,16 +5,18 @@
 // is unhealthy — over two in-memory EmulatedRegions whose durable images
 // live in the simulation's NvmMedia, so they outlive the crashed Host.
 //
-// The region files' names live in the simulation's SimFs (a crash can take
-// away a file that was never synced), their bytes in NvmMedia.
+// The region files live in the simulation's SimFs — names and sizes: a
+// crash can take away a file, or its size, that was never synced — and
+// their bytes in NvmMedia. Growing to a larger nvm-size runs the server's
+// code: a copy into `<name>.resize`, synced, renamed over the old file.
 //
 // The regions are small (1 MiB: a 256 KiB log, a 768 KiB store) and replay
 // steps are tiny, so the log wraps and fills (back-pressure) many times per
 // run and crashes land inside replay, wrap and store reclaim.
 //
-// When the mode fails while the batch's commands were logged (a value
-// larger than the log's largest record, a log that cannot make room) or in
-// the group commit, a write of this batch is not durable, so its replies
+// When the mode fails while the batch's commands were logged (a store
+// with no room for a linked value, a log that cannot make room) or in the
+// group commit, a write of this batch is not durable, so its replies
 // must never leave: before_replies() returns false and the host dies, as
 // the server does (server/nvm_persistence_host.cc exits, as Redis does
 // under `appendfsync always`). A failure in the background step (a full
@@ -86,24 +88,26 @@ Status NvmUnderTest::start() {
   options.replay_records_per_step = kReplayRecordsPerStep;
   options.store_slots_per_step = kStoreSlotsPerStep;
   options.fill_slots_per_step = kFillSlotsPerStep;
-  // The images live in NvmMedia, their files' names in SimFs: a region
-  // whose file a crash took away (never synced) starts over as zeros.
+  // The images live in NvmMedia, the files (names, sizes) in SimFs: a
+  // region whose file or size a crash took away (never synced) starts over
+  // as zeros. Growing copies into a new file and renames it, as the server.
   NvmMedia* media = env_.nvm_media;
   SimFs* fs = &env_.fs;
-  const std::string dir = settings_.dir;
   options.fs = fs;
-  options.open_region = [media, fs, dir](nvm::RegionRole role, size_t size_bytes,
-                                         std::unique_ptr<nvm::Region>* region) {
-    const std::string path =
-        join_path(dir, role == nvm::RegionRole::kLog ? nvm::NvmPersistence::kLogFileName
-                                                     : nvm::NvmPersistence::kStoreFileName);
-    const bool new_file = !fs->file_exists(path);
-    if (new_file) {
+  options.open_region = [media, fs](const std::string& path, size_t size_bytes,
+                                    std::unique_ptr<nvm::Region>* region) {
+    if (!fs->file_exists(path)) {
       std::unique_ptr<WritableFile> file;
       AMBER_RETURN_IF_ERROR(fs->new_writable_file(path, &file));
       AMBER_RETURN_IF_ERROR(file->close());
+      AMBER_RETURN_IF_ERROR(fs->truncate_file(path, size_bytes));
+      if (path.ends_with(".resize")) media->note_growth();
     }
-    return media->open(role, size_bytes, new_file, region);
+    uint64_t file_bytes = 0;
+    uint64_t file_id = 0;
+    AMBER_RETURN_IF_ERROR(fs->get_file_size(path, &file_bytes));
+    if (!fs->file_id(path, &file_id)) return Status::not_found(path + ": no such file");
+    return media->open(file_id, file_bytes, region);
   };
   options.bugs = settings_.bugs;
   options.max_dram_bytes = settings_.nvm_dram_max_bytes;

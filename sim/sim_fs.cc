@@ -480,6 +480,13 @@ Status SimFs::sync_inode(Inode& inode, const std::string& path) {
   return {};
 }
 
+bool SimFs::file_id(const std::string& path, uint64_t* id) const {
+  auto inode = lookup(path);
+  if (inode == nullptr) return false;
+  *id = inode->id;
+  return true;
+}
+
 bool SimFs::read_for_test(const std::string& path, std::string* out) const {
   auto inode = lookup(path);
   if (inode == nullptr) return false;

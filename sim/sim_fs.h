@@ -72,6 +72,10 @@ class SimFs final : public FileSystem {
 
   uint64_t digest() const { return digest_; }
 
+  // The identity of the file at `path` (its inode: a rename keeps it, a
+  // new file gets a new one); false when there is none.
+  bool file_id(const std::string& path, uint64_t* id) const;
+
   // For tests: the volatile contents of a file (what a read returns).
   bool read_for_test(const std::string& path, std::string* out) const;
 

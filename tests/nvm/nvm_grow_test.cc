@@ -5,6 +5,7 @@
 // them and an interrupted growth's leftover is discarded.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
@@ -229,6 +230,33 @@ TEST(NvmGrow, ASmallerNvmSizeKeepsTheFilesAndALeftoverCopyIsDiscarded) {
   EXPECT_EQ(file_size(store_path), uint64_t{3} << 20);
   EXPECT_EQ(file_size(store_path + ".resize"), 0u) << "the leftover is removed";
   EXPECT_EQ(dump(n.h.engine), written);
+}
+
+// A power failure can keep a new region file's name but not its size (the
+// start that created it crashed before syncing it): such a file held
+// nothing acknowledged, and is made anew instead of refusing the start.
+TEST(NvmGrow, ARegionFileLeftWithoutItsSizeIsMadeAnew) {
+  TempDir dir;
+  const std::string log_path = dir.path + "/" + std::string(NvmPersistence::kLogFileName);
+  const std::string store_path = dir.path + "/" + std::string(NvmPersistence::kStoreFileName);
+  std::ofstream(log_path).close();
+  std::ofstream(store_path).close();
+  {
+    Node n(dir.path, kSmallBytes, 1'700'000'000'000'000);
+    ASSERT_TRUE(n.status.ok()) << n.status.to_string();
+    EXPECT_EQ(n.nvm->stats().unformattable_files_removed, 2u);
+    n.run({"SET", "a", "1"});
+    n.nvm->before_reply();
+    replay_all(*n.nvm);
+  }
+  EXPECT_EQ(file_size(log_path), uint64_t{256} << 10);
+  // The log alone lost its size (everything in it was folded in): the
+  // store's keys stay.
+  ASSERT_EQ(::truncate(log_path.c_str(), 0), 0);
+  Node n(dir.path, kSmallBytes, 1'700'000'000'000'000);
+  ASSERT_TRUE(n.status.ok()) << n.status.to_string();
+  EXPECT_EQ(n.nvm->stats().unformattable_files_removed, 1u);
+  EXPECT_EQ(n.run({"GET", "a"}), "$1\r\n1\r\n");
 }
 
 }  // namespace

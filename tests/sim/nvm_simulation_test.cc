@@ -167,5 +167,14 @@ TEST(NvmSimulation, UnpinnedLinkedValuesAreCaughtWithTheirSeed) {
       "skip_nvm_link_pin", [](PlantedBugs* bugs) { bugs->skip_nvm_link_pin = true; }, 150);
 }
 
+// Growing a region file copies it into `<name>.resize` and renames the copy
+// over it: a copy renamed before its size is synced can leave, after a power
+// failure, the name on a file of no size — the region and everything
+// acknowledged into it gone.
+TEST(NvmSimulation, AGrownRegionRenamedUnsyncedIsCaughtWithItsSeed) {
+  expect_caught("skip_nvm_resize_sync",
+                [](PlantedBugs* bugs) { bugs->skip_nvm_resize_sync = true; });
+}
+
 }  // namespace
 }  // namespace amber::sim
