@@ -440,8 +440,7 @@ void NvmPersistence::log_pending_unit() {
   // An op that cannot be logged fails the mode and drops the whole record:
   // a unit is durable whole or not at all.
   bool logged = true;
-  for (size_t i = 0; i < structural_.size() && logged; ++i) {
-    const StructuralOp& op = structural_[i];
+  for (const StructuralOp& op : structural_) {
     logged = make_room(kStructuralOpBytes);
     if (!logged) break;
     if (op.with < 0) {
@@ -459,12 +458,15 @@ void NvmPersistence::log_pending_unit() {
       logged = make_room(kRemoveOverheadBytes + key.size());
       if (logged) builder_.remove(static_cast<uint32_t>(db), key);
     } else if (structural_.empty() && e->value().size() > link_threshold_bytes()) {
+      logged = log_link(db, key);
+    } else {
       // A key written in this unit went through Db::find: its value is here.
       AMBER_ASSERT(!e->is_offloaded());
-      logged = log_link(db, key, *e);
-    } else {
-      AMBER_ASSERT(!e->is_offloaded());
+      // A full log completes a fill in progress (append_record): do not
+      // hold the entry across what the fill does to the keyspace.
+      const bool filling = fill_ != nullptr;
       logged = make_room(kUpsertOverheadBytes + key.size() + e->value().size());
+      if (logged && filling) e = engine_->db(db).find_resident(key);
       if (logged) builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
     }
     if (logged) tier_->note_key(key, next_seq_ - 1);
@@ -477,14 +479,18 @@ void NvmPersistence::log_pending_unit() {
 
 // A value too long to log goes into the store first, and the record names
 // it (nvm/log_record.h, link).
-bool NvmPersistence::log_link(int db, std::string_view key, const Entry& e) {
+bool NvmPersistence::log_link(int db, std::string_view key) {
   if (!make_room(kLinkOverheadBytes + key.size())) return false;
   // Every earlier record folded in and durable (PmemStore::write_unlinked):
   // the item is born in the database the store maps `db` to for this unit,
   // and no earlier unit can be applied again over it.
   if (!catch_up()) return false;
+  // Looked up after the catch-up, which completes a fill in progress (the
+  // fill leaves a key this unit wrote alone: its value is in DRAM).
+  const Entry* e = engine_->db(db).find_resident(key);
+  AMBER_ASSERT(e != nullptr && !e->is_offloaded());
   uint64_t offset = 0;
-  Status s = store_->write_unlinked(static_cast<uint32_t>(db), key, e.value(), e.expire_ms,
+  Status s = store_->write_unlinked(static_cast<uint32_t>(db), key, e->value(), e->expire_ms,
                                     next_seq_ - 1, &offset);
   if (s.ok()) s = store_region_->health();
   if (!s.ok()) {

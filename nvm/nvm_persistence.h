@@ -263,7 +263,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Ends the record when `op_bytes` more would overflow it.
   bool make_room(size_t op_bytes);
   void append_record();
-  bool log_link(int db, std::string_view key, const Entry& e);
+  bool log_link(int db, std::string_view key);
   bool catch_up();
   // Makes the records appended so far durable; false (and unhealthy) when
   // the region failed.

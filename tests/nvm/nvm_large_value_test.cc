@@ -142,5 +142,35 @@ TEST(NvmLargeValue, ALargerNvmSizeGrowsTheStoreWithALinkNotFoldedIn) {
   EXPECT_TRUE(r.nvm->healthy()) << r.nvm->health().to_string();
 }
 
+// After a restart the keyspace comes into DRAM in the background; a linked
+// write first folds the log in, which completes that fill (entries move).
+TEST(NvmLargeValue, ALinkedWriteDuringTheFillAfterARestartCompletesIt) {
+  TempDir dir;
+  Keyspace acknowledged;
+  {
+    Node n(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(n.status.ok());
+    for (int i = 0; i < 3000; ++i) n.run({"SET", "key" + std::to_string(i), std::to_string(i)});
+    n.nvm->before_reply();
+    replay_all(*n.nvm);
+  }
+  {
+    Node r(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+    ASSERT_TRUE(r.nvm->filling());
+    r.run({"SET", "key7", "seven"});
+    r.run({"SET", "huge", big(150000, 'h')});
+    r.nvm->before_reply();
+    EXPECT_FALSE(r.nvm->filling()) << "the link's catch-up completed the fill";
+    EXPECT_EQ(r.nvm->stats().linked_values, 1u);
+    EXPECT_EQ(r.run({"GET", "key7"}), "$5\r\nseven\r\n");
+    acknowledged = dump(r.h.engine);
+    EXPECT_EQ(acknowledged.size(), 3001u);
+  }
+  Node again(dir.path, kSmallBytes, kNow);
+  ASSERT_TRUE(again.status.ok()) << again.status.to_string();
+  EXPECT_TRUE(dump(again.h.engine) == acknowledged);
+}
+
 }  // namespace
 }  // namespace amber::nvm
