@@ -4,6 +4,7 @@
 // never followed out of bounds.
 #include "nvm/log_record.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/assert.h"
@@ -144,6 +145,11 @@ void LogRecordBuilder::swap_db(uint32_t a, uint32_t b) {
 }
 
 std::string_view LogRecordBuilder::bytes() { return buffer_; }
+
+bool has_link(const std::vector<LogOp>& ops) {
+  return std::any_of(ops.begin(), ops.end(),
+                     [](const LogOp& op) { return op.kind == LogOpKind::kLink; });
+}
 
 Status decode_log_record(std::string_view bytes, uint64_t* seq, std::vector<LogOp>* ops) {
   Input in(bytes);

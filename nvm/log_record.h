@@ -85,6 +85,9 @@ class LogRecordBuilder {
   uint32_t op_count_ = 0;
 };
 
+// Whether `ops` hold a link.
+bool has_link(const std::vector<LogOp>& ops);
+
 // Decodes a record; Corruption (naming the op) if the bytes do not follow
 // the encoding. Never reads outside `bytes`.
 Status decode_log_record(std::string_view bytes, uint64_t* seq, std::vector<LogOp>* ops);

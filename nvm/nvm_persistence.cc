@@ -162,34 +162,31 @@ Status NvmPersistence::open_pair(int64_t now_ms) {
 Status NvmPersistence::apply_log_tail(Engine& engine) {
   const uint64_t applied = store_->applied_seq();
   uint64_t last_seq = applied;
-  std::vector<LogOp> ops;
-  for (uint64_t lsn = log_->head_lsn(); lsn < log_->tail_lsn();) {
-    std::string_view payload;
-    uint64_t next;
-    log_->read(lsn, &payload, &next);
-    uint64_t seq;
-    Status s = decode_log_record(payload, &seq, &ops);
-    if (!s.ok()) return s;
-    for (LogOp op : ops) {
-      if (op.kind == LogOpKind::kLink) {
-        s = resolve_link(&op);
-        if (!s.ok()) return s;
-      }
-      s = apply_to_dram(engine, op, seq > applied);
-      if (!s.ok()) return s;
-      if (seq <= applied) continue;
-      // Not in the store yet: the capacity tier must keep these resident.
-      if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
-        tier_->note_key(op.key, seq);
-      } else {
-        tier_->note_db_op(seq);
-      }
-    }
-    last_seq = std::max(last_seq, seq);
-    ++stats_.tail_records;
-    lsn = next;
-  }
+  Status status;
+  log_->for_each_durable_record([&](std::string_view payload, uint64_t /*next_lsn*/) {
+    if (status.ok()) status = apply_tail_record(engine, payload, applied, &last_seq);
+  });
   next_seq_ = last_seq + 1;
+  return status;
+}
+
+Status NvmPersistence::apply_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
+                                         uint64_t* last_seq) {
+  uint64_t seq;
+  AMBER_RETURN_IF_ERROR(decode_log_record(payload, &seq, &tail_ops_));
+  for (LogOp op : tail_ops_) {
+    if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(&op));
+    AMBER_RETURN_IF_ERROR(apply_to_dram(engine, op, seq > applied));
+    if (seq <= applied) continue;
+    // Not in the store yet: the capacity tier must keep these resident.
+    if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
+      tier_->note_key(op.key, seq);
+    } else {
+      tier_->note_db_op(seq);
+    }
+  }
+  *last_seq = std::max(*last_seq, seq);
+  ++stats_.tail_records;
   return Status();
 }
 

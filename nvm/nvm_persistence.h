@@ -254,6 +254,8 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
                                       size_t store_bytes);
   Status open_pair(int64_t now_ms);
   Status apply_log_tail(Engine& engine);
+  Status apply_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
+                           uint64_t* last_seq);
   Status resolve_link(LogOp* op) const;
   Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending);
   // Drops the fill once it is done (it may finish inside a command).
@@ -282,6 +284,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   bool offloads_pending_ = false;
   int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
+  std::vector<LogOp> tail_ops_;  // apply_tail_record's, reused
   uint64_t next_seq_ = 1;
   std::vector<StructuralOp> structural_;
   TouchedKeys touched_;

@@ -97,6 +97,15 @@ class PmemLog {
   // the region and stays valid until the record is freed; *next_lsn is
   // where the next record starts.
   void read(uint64_t lsn, std::string_view* payload, uint64_t* next_lsn) const;
+  // Calls visit(payload, next_lsn) for each durable record, head to tail.
+  template <typename Visit>
+  void for_each_durable_record(Visit visit) const {
+    for (uint64_t lsn = head_; lsn < tail_;) {
+      std::string_view payload;
+      read(lsn, &payload, &lsn);
+      visit(payload, lsn);
+    }
+  }
 
   uint64_t head_lsn() const { return head_; }
   uint64_t tail_lsn() const { return tail_; }

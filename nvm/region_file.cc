@@ -1,6 +1,5 @@
 #include "nvm/region_file.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "core/io/posix_file_system.h"
@@ -51,18 +50,10 @@ Status fold_links_into_store(Region* log_region, Region* store_region) {
   AMBER_RETURN_IF_ERROR(s);
   uint64_t past_last_link = 0;
   std::vector<LogOp> ops;
-  for (uint64_t lsn = log->head_lsn(); lsn < log->tail_lsn();) {
-    std::string_view payload;
-    uint64_t next;
-    log->read(lsn, &payload, &next);
+  log->for_each_durable_record([&](std::string_view payload, uint64_t next_lsn) {
     uint64_t seq;
-    if (decode_log_record(payload, &seq, &ops).ok() &&
-        std::any_of(ops.begin(), ops.end(),
-                    [](const LogOp& op) { return op.kind == LogOpKind::kLink; })) {
-      past_last_link = next;
-    }
-    lsn = next;
-  }
+    if (decode_log_record(payload, &seq, &ops).ok() && has_link(ops)) past_last_link = next_lsn;
+  });
   Replayer replayer(log.get(), store.get());
   while (log->head_lsn() < past_last_link) {
     size_t applied = 0;

@@ -60,8 +60,7 @@ void Replayer::plan_ahead(uint64_t end) {
     if (!decoded) plan_ops_.clear();
     const size_t key_ops = key_op_count(plan_ops_);
     const bool structural = key_ops < plan_ops_.size();
-    const bool links = std::any_of(plan_ops_.begin(), plan_ops_.end(),
-                                   [](const LogOp& op) { return op.kind == LogOpKind::kLink; });
+    const bool links = has_link(plan_ops_);
     if (!plan_.has_room(waiting + key_ops)) add_waiting();
     if (plan_.has_room(key_ops)) {
       for (const LogOp& op : plan_ops_) {
@@ -178,26 +177,31 @@ void Replayer::prefetch(const Decoded& record, bool items) const {
 Status Replayer::pin_unlinked_items() {
   if (unlinked_items_pinned_) return Status();
 #ifdef AMBER_PLANTED_BUGS
-  if (bugs_ != nullptr && bugs_->skip_nvm_link_pin) unlinked_items_pinned_ = true;
+  // Planted bug: nothing is pinned.
+  if (bugs_ != nullptr && bugs_->skip_nvm_link_pin) {
+    unlinked_items_pinned_ = true;
+    return Status();
+  }
 #else
   (void)bugs_;
 #endif
   std::vector<LogOp> ops;
-  for (uint64_t lsn = log_->head_lsn(); !unlinked_items_pinned_ && lsn < log_->tail_lsn();) {
-    std::string_view payload;
-    uint64_t next_lsn;
-    log_->read(lsn, &payload, &next_lsn);
+  Status status;
+  log_->for_each_durable_record([&](std::string_view payload, uint64_t /*next_lsn*/) {
     uint64_t seq;
     // A record that does not decode is reported when it is applied.
-    if (decode_log_record(payload, &seq, &ops).ok() && seq > store_->applied_seq()) {
-      for (const LogOp& op : ops) {
-        if (op.kind != LogOpKind::kLink) continue;
-        StoreItemView item;
-        AMBER_RETURN_IF_ERROR(store_->pin_unlinked(op.key, op.item_offset, &item));
-      }
+    if (!status.ok() || !decode_log_record(payload, &seq, &ops).ok() ||
+        seq <= store_->applied_seq()) {
+      return;
     }
-    lsn = next_lsn;
-  }
+    for (const LogOp& op : ops) {
+      if (op.kind != LogOpKind::kLink) continue;
+      StoreItemView item;
+      status = store_->pin_unlinked(op.key, op.item_offset, &item);
+      if (!status.ok()) return;
+    }
+  });
+  AMBER_RETURN_IF_ERROR(status);
   unlinked_items_pinned_ = true;
   return Status();
 }

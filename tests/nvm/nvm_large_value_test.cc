@@ -143,7 +143,7 @@ TEST(NvmLargeValue, ALargerNvmSizeGrowsTheStoreWithALinkNotFoldedIn) {
 }
 
 // After a restart the keyspace comes into DRAM in the background; a linked
-// write first folds the log in, which completes that fill (entries move).
+// write first folds the log in, which completes that fill.
 TEST(NvmLargeValue, ALinkedWriteDuringTheFillAfterARestartCompletesIt) {
   TempDir dir;
   Keyspace acknowledged;
