@@ -195,15 +195,18 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // The largest record the log takes.
   size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
   // A value longer than this (a quarter of the largest record) is not
-  // logged: the unit writes it into the store and its record links it
-  // (nvm/log_record.h), then the unit is folded in at once. Not in a unit
+  // logged: once every earlier record is folded in, the unit writes it into
+  // the store and its record links it (nvm/log_record.h). Not in a unit
   // with a FLUSHDB, FLUSHALL or SWAPDB, which logs every value.
   size_t link_threshold_bytes() const;
   // False when the command about to run in `session` (for EXEC: the queued
-  // transaction) could produce a record larger than max_record_bytes()
-  // (nvm/record_bound.h). The host must refuse it before it runs: a unit
-  // that cannot be logged stops the server. A key not filled in yet after a
-  // restart is faulted in to learn its size.
+  // transaction) could produce a record larger than max_record_bytes(), or
+  // link a value the store has no room for (nvm/record_bound.h). The host
+  // must refuse it before it runs: a unit that cannot be logged stops the
+  // server. A key not filled in yet after a restart is faulted in to learn
+  // its size; for a value that might not fit, the fill, the replay and the
+  // store's walk after a restart are completed first (its used bytes are
+  // exact only then).
   bool unit_fits(const Session& session, const CommandSpec& spec, ArgList argv);
 
   // Ok until a write failed to become durable (sticky).
@@ -266,6 +269,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   bool make_room(size_t op_bytes);
   void append_record();
   bool log_link(int db, std::string_view key);
+  bool store_has_room_for(uint64_t body_bytes);
   bool catch_up();
   // Makes the records appended so far durable; false (and unhealthy) when
   // the region failed.

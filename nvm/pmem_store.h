@@ -153,7 +153,8 @@ class PmemStore {
                         int64_t expire_ms, uint64_t seq, uint64_t* offset);
   // Whether the heap's free bytes could hold an item of a key and value of
   // `body_bytes` together. An estimate: scattered free space may still not
-  // hold it, and while rebuilding after open() the used bytes are partial.
+  // hold it (coalescing may), and while rebuilding after open() the used
+  // bytes are partial (the answer errs towards yes).
   bool has_room_for(uint64_t body_bytes) const;
   // Inside the unit write_unlinked() wrote the item for: publishes the item
   // at `offset` as the key's state (one slot swing, as an upsert), frees

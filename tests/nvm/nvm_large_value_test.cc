@@ -172,5 +172,28 @@ TEST(NvmLargeValue, ALinkedWriteDuringTheFillAfterARestartCompletesIt) {
   EXPECT_TRUE(dump(again.h.engine) == acknowledged);
 }
 
+// After a restart the store counts its used bytes as its walk goes: a long
+// value it has no room for must still be refused before it runs, not fail
+// the mode once it ran.
+TEST(NvmLargeValue, AValueTheStoreCannotTakeIsRefusedRightAfterARestart) {
+  TempDir dir;
+  {
+    Node n(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(n.status.ok());
+    n.run({"SET", "one", big(300000, '1')});
+    n.run({"SET", "two", big(300000, '2')});
+    n.nvm->before_reply();
+    replay_all(*n.nvm);
+  }
+  Node r(dir.path, kSmallBytes, kNow);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  ASSERT_TRUE(r.nvm->store_rebuilding());
+  EXPECT_FALSE(fits(r, {"SET", "three", big(300000, '3')}));
+  EXPECT_FALSE(r.nvm->store_rebuilding()) << "the walk ended to count the used bytes";
+  EXPECT_TRUE(fits(r, {"SET", "three", big(50000, '3')}));
+  EXPECT_TRUE(r.nvm->healthy()) << r.nvm->health().to_string();
+  EXPECT_TRUE(r.run({"GET", "one"}) == "$300000\r\n" + big(300000, '1') + "\r\n");
+}
+
 }  // namespace
 }  // namespace amber::nvm
