@@ -29,10 +29,10 @@ struct PlantedBugs {
   // NVM mode: the region files are not synced at startup (neither the files
   // nor their directory), so a power failure can take a new one away.
   bool skip_nvm_file_sync = false;
-  // NVM mode: recovery does not pin the store items that the links of
-  // unapplied log records name (Replayer::pin_unlinked_items), so the
-  // store's rebuild may hand their blocks out again before they are linked.
-  bool skip_nvm_link_pin = false;
+  // NVM mode: a value too long to log is written into the store unflushed
+  // (PmemStore::write_unlinked), and the record that links it is persisted
+  // all the same.
+  bool skip_nvm_link_persist = false;
   // NVM mode: growing a region file renames its copy over the old file
   // without syncing the copy first (nvm/region_file.h), so a power failure
   // can leave the name on a file whose size never reached the disk.

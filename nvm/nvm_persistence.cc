@@ -151,7 +151,7 @@ Status NvmPersistence::open_pair(int64_t now_ms) {
     return Status::corruption("NVM log and store belong to different generations");
   }
   replayer_ = std::make_unique<Replayer>(log_.get(), store_.get());
-  replayer_->set_planted_bugs(options_.bugs);
+  store_->set_planted_bugs(options_.bugs);
   return Status();
 }
 
@@ -177,6 +177,7 @@ Status NvmPersistence::apply_tail_record(Engine& engine, std::string_view payloa
   for (LogOp op : tail_ops_) {
     if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(&op));
     AMBER_RETURN_IF_ERROR(apply_to_dram(engine, op, seq > applied));
+    if (op.kind == LogOpKind::kSwapDb) last_swap_seq_ = std::max(last_swap_seq_, seq);
     if (seq <= applied) continue;
     // Not in the store yet: the capacity tier must keep these resident.
     if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
@@ -459,6 +460,7 @@ void NvmPersistence::log_pending_unit() {
       builder_.flush_db(static_cast<uint32_t>(op.db));
     } else {
       builder_.swap_db(static_cast<uint32_t>(op.db), static_cast<uint32_t>(op.with));
+      last_swap_seq_ = next_seq_ - 1;
     }
     tier_->note_db_op(next_seq_ - 1);
   }
@@ -493,11 +495,10 @@ void NvmPersistence::log_pending_unit() {
 // it (nvm/log_record.h, link).
 bool NvmPersistence::log_link(int db, std::string_view key) {
   if (!make_room(kLinkOverheadBytes + key.size())) return false;
-  // Every earlier record folded in and durable (PmemStore::write_unlinked):
-  // the item is born in the database the store maps `db` to for this unit,
-  // and no earlier unit can be applied again over it.
-  if (!catch_up()) return false;
-  // Looked up after the catch-up, which completes a fill in progress (the
+  // The item is born in the physical database the store maps `db` to now
+  // (PmemStore::write_unlinked): a SWAPDB not folded in yet must be first.
+  if (last_swap_seq_ > store_->applied_seq() && !catch_up()) return false;
+  // Looked up after a catch-up, which completes a fill in progress (the
   // fill leaves a key this unit wrote alone: its value is in DRAM).
   const Entry* e = engine_->db(db).find_resident(key);
   AMBER_ASSERT(e != nullptr && !e->is_offloaded());

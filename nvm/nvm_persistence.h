@@ -27,14 +27,11 @@
 // A full log applies back-pressure (the log is persisted, then replayed into
 // the store until the record fits): a record is never dropped. A value
 // longer than link_threshold_bytes() is written into the store and linked
-// from the record (nvm/log_record.h), after every earlier record is folded
-// in. The host refuses, before it runs, a command or transaction whose
-// record could exceed half the log, or whose linked value the store has no
-// room for (nvm/record_bound.h); a unit that still outgrows a record (DEBUG
-// POPULATE) is split into several records and may be visible in part after
-// a crash, and a unit with an op that cannot be logged is dropped whole and
-// makes the mode unhealthy.
-// Threads: the engine's one thread.
+// from the record (nvm/log_record.h). The host refuses, before it runs, a command or transaction
+// whose record could exceed half the log, or whose linked value the store has no room for
+// (nvm/record_bound.h); a unit that still outgrows a record (DEBUG POPULATE) is split into several
+// records and may be visible in part after a crash, and a unit with an op that cannot be logged is
+// dropped whole and makes the mode unhealthy. Threads: the engine's one thread.
 #pragma once
 
 #include <cstdint>
@@ -195,9 +192,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // The largest record the log takes.
   size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
   // A value longer than this (a quarter of the largest record) is not
-  // logged: once every earlier record is folded in, the unit writes it into
-  // the store and its record links it (nvm/log_record.h). Not in a unit
-  // with a FLUSHDB, FLUSHALL or SWAPDB, which logs every value.
+  // logged: the unit writes it into the store and its record links it
+  // (nvm/log_record.h), once any SWAPDB logged before is folded in. Not in
+  // a unit with a FLUSHDB, FLUSHALL or SWAPDB, which logs every value.
   size_t link_threshold_bytes() const;
   // False when the command about to run in `session` (for EXEC: the queued
   // transaction) could produce a record larger than max_record_bytes(), or
@@ -290,6 +287,8 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   LogRecordBuilder builder_;
   std::vector<LogOp> tail_ops_;  // apply_tail_record's, reused
   uint64_t next_seq_ = 1;
+  // The record of the last SWAPDB logged: a link waits for it to be folded.
+  uint64_t last_swap_seq_ = 0;
   std::vector<StructuralOp> structural_;
   TouchedKeys touched_;
   // The second half of a SWAPDB's pair of calls, to skip.

@@ -508,8 +508,7 @@ void PmemStore::swap_db(uint32_t a, uint32_t b) {
 
 Status PmemStore::write_unlinked(uint32_t db, std::string_view key, std::string_view value,
                                  int64_t expire_ms, uint64_t seq, uint64_t* offset) {
-  AMBER_ASSERT(!in_unit_ && seq == applied_seq() + 1 && seq < kMaxSeq && db < kMaxDatabases);
-  AMBER_ASSERT(!applied_seq_unflushed_ && !applied_seq_unstored_);  // synced
+  AMBER_ASSERT(!in_unit_ && seq > applied_seq() && seq < kMaxSeq && db < kMaxDatabases);
   if (key.size() > UINT32_MAX || value.size() > UINT32_MAX) {
     return Status::invalid_argument("nvm store: item too large");
   }
@@ -517,7 +516,16 @@ Status PmemStore::write_unlinked(uint32_t db, std::string_view key, std::string_
   AMBER_RETURN_IF_ERROR(
       allocate_block(kItemHeaderBytes + key.size() + value.size(), offset, &block));
   store_item(*offset, block, physical_db(permutation(), db), seq << 12, key, value, expire_ms);
-  region_->persist(region_->base() + *offset, kItemHeaderBytes + key.size() + value.size());
+#ifdef AMBER_PLANTED_BUGS
+  // Planted bug: the item is left in the cache.
+  const bool skip_persist = bugs_ != nullptr && bugs_->skip_nvm_link_persist;
+#else
+  (void)bugs_;
+  const bool skip_persist = false;
+#endif
+  if (!skip_persist) {
+    region_->persist(region_->base() + *offset, kItemHeaderBytes + key.size() + value.size());
+  }
   unlinked_.emplace_back(*offset, block);
   return Status();
 }

@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/planted_bugs.h"
 #include "core/status.h"
 #include "nvm/region.h"
 #include "nvm/store_allocator.h"
@@ -144,11 +145,10 @@ class PmemStore {
   // unit's first op has, but reachable from no slot. It stays allocated
   // (through coalescing too) until link() publishes it; after a crash,
   // recovery must pin_unlinked() it again, or the rebuild frees it.
-  // REQUIRES: no unit open; unit `seq` has no FLUSHDB, FLUSHALL or SWAPDB
-  // and touches `key` only with the link; every unit before it is applied
-  // and synced. So the item's physical database is the one `db` maps to
-  // now, and no earlier unit applied again after a crash can free the item
-  // once it is published.
+  // REQUIRES: no unit open; seq > applied_seq(); unit `seq` has no
+  // FLUSHDB, FLUSHALL or SWAPDB and touches `key` only with the link; no
+  // SWAPDB of an earlier unit is still to be applied (the item's physical
+  // database is the one `db` maps to now; link() checks it).
   Status write_unlinked(uint32_t db, std::string_view key, std::string_view value,
                         int64_t expire_ms, uint64_t seq, uint64_t* offset);
   // Whether the heap's free bytes could hold an item of a key and value of
@@ -156,12 +156,17 @@ class PmemStore {
   // hold it (coalescing may), and while rebuilding after open() the used
   // bytes are partial (the answer errs towards yes).
   bool has_room_for(uint64_t body_bytes) const;
+  // Test builds: planted bugs (core/planted_bugs.h); null: none.
+  void set_planted_bugs(const PlantedBugs* bugs) { bugs_ = bugs; }
   // Inside the unit write_unlinked() wrote the item for: publishes the item
   // at `offset` as the key's state (one slot swing, as an upsert), frees
   // the old one. Corruption unless it is that item. Applying it again after
-  // a crash finds it published and changes nothing. REQUIRES: sync() after
-  // the unit, before any later unit: a later one may free the item, and
-  // this unit applied again after a crash would publish what reused it.
+  // a crash finds it published and changes nothing. REQUIRES: every unit
+  // before it synced, and sync() after it before any later unit. Else a
+  // unit applied again after a crash could free the published item (an
+  // earlier one over the key, a later one replacing it), and this unit,
+  // applied again, would publish what reused its block. The Replayer gives
+  // a record with a link a step of its own.
   Status link(uint32_t db, std::string_view key, uint64_t offset);
   // Recovery, after open() and before any step() or write: the item at
   // `offset`, which a link of a unit not applied yet names, stays
@@ -266,6 +271,7 @@ class PmemStore {
   // Blocks of items written by write_unlinked() and not linked yet (offset,
   // block bytes): allocated although no slot reaches them.
   std::vector<std::pair<uint64_t, uint32_t>> unlinked_;
+  const PlantedBugs* bugs_ = nullptr;
   // The persisted applied seq, kept here too: its line is flushed after
   // every unit, which may evict it, and the Replayer asks for it per record.
   uint64_t applied_seq_;

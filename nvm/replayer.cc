@@ -176,15 +176,6 @@ void Replayer::prefetch(const Decoded& record, bool items) const {
 
 Status Replayer::pin_unlinked_items() {
   if (unlinked_items_pinned_) return Status();
-#ifdef AMBER_PLANTED_BUGS
-  // Planted bug: nothing is pinned.
-  if (bugs_ != nullptr && bugs_->skip_nvm_link_pin) {
-    unlinked_items_pinned_ = true;
-    return Status();
-  }
-#else
-  (void)bugs_;
-#endif
   std::vector<LogOp> ops;
   Status status;
   log_->for_each_durable_record([&](std::string_view payload, uint64_t /*next_lsn*/) {
@@ -235,7 +226,7 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
     if (decoded > kItemDistance) prefetch(window_[(first + kItemDistance) % kLookahead], true);
     const Decoded& record = window_[first];
     // A record with a link starts a step of its own: every unit before it
-    // durable first (PmemStore::write_unlinked).
+    // durable first (PmemStore::link).
     if (consumed > 0 && summary_of(records_applied_).links) break;
     status = record.status;
     if (status.ok() && record.seq > store_->applied_seq()) status = apply(record);

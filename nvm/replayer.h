@@ -30,7 +30,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/planted_bugs.h"
 #include "core/status.h"
 #include "nvm/log_record.h"
 #include "nvm/pmem_log.h"
@@ -50,8 +49,6 @@ class Replayer {
   // restart. step() does it first; recovery may call it earlier to learn
   // of a damaged item before it serves.
   Status pin_unlinked_items();
-  // Test builds: planted bugs (core/planted_bugs.h); null: none.
-  void set_planted_bugs(const PlantedBugs* bugs) { bugs_ = bugs; }
   // Applies up to `max_records` durable records, makes them durable in the
   // store and frees them from the log. *applied_records (if not null) counts
   // the records consumed (skipped duplicates included). On an error (a
@@ -122,7 +119,6 @@ class Replayer {
   uint64_t records_applied_ = 0;  // the head's record number
   uint64_t superseded_ops_ = 0;
   bool unlinked_items_pinned_ = false;
-  const PlantedBugs* bugs_ = nullptr;
 };
 
 }  // namespace amber::nvm

@@ -41,7 +41,8 @@ const char* cli_usage() {
          "                 [--crash-span OPS] [--large-values PER_MILLE] [--digest] [--trace]\n"
          "                 [--nvm-dram-max-memory BYTES]\n"
          "BUG: skip-fsync-before-ack | skip-dir-fsync | ack-before-group-commit |\n"
-         "     trust-failed-fsync | skip-nvm-persist | skip-nvm-file-sync | skip-nvm-link-pin |\n"
+         "     trust-failed-fsync | skip-nvm-persist | skip-nvm-file-sync | skip-nvm-link-persist "
+         "|\n"
          "     skip-nvm-resize-sync (test builds only)\n"
          "--faults io injects write/fsync errors into SimFs; nvm mode's only file I/O is\n"
          "syncing its region files at startup (its MISCONF comes from a full store)\n";
@@ -60,8 +61,8 @@ bool plant_bug(const std::string& name, PlantedBugs* bugs) {
     bugs->skip_nvm_persist = true;
   else if (name == "skip-nvm-resize-sync")
     bugs->skip_nvm_resize_sync = true;
-  else if (name == "skip-nvm-link-pin")
-    bugs->skip_nvm_link_pin = true;
+  else if (name == "skip-nvm-link-persist")
+    bugs->skip_nvm_link_persist = true;
   else if (name == "skip-nvm-file-sync")
     bugs->skip_nvm_file_sync = true;
   else

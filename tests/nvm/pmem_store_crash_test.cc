@@ -132,7 +132,13 @@ size_t run_store_crash_history(uint64_t seed, int units, const CheckOptions& che
   for (int i = 0; i < units && failure->empty(); ++i) {
     h.units.push_back(testing::random_unit(h.units.size() + 1, &random, 10, 3, 120, 20));
     if (testing::has_links(h.units.back())) {
-      // Like the Replayer: the units before a link's are durable first.
+      // The server writes a link's value while earlier units may still be
+      // unsynced; the Replayer makes them durable before it applies the link.
+      Status written = testing::write_links(&h.units.back(), store.get());
+      if (!written.ok()) {
+        *failure = "write links: " + written.to_string();
+        break;
+      }
       store->sync();
       h.synced = h.current;
       if (link_units != nullptr) ++*link_units;

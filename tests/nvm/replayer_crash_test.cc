@@ -7,6 +7,7 @@
 // write. The store must also account for every heap byte afterwards.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,11 @@ struct HostHistory {
   size_t appended = 0;
 };
 
-std::string check_pair_image(const std::vector<std::string>& images, const HostHistory& h) {
+// `walk_first`: the store's rebuild walk ends before the replay (as when
+// a restart's fill holds the replay back), the links' items pinned first
+// as recovery does; the replay then frees into the free lists at once.
+std::string check_pair_image(const std::vector<std::string>& images, const HostHistory& h,
+                             bool walk_first = false) {
   auto log_region = EmulatedRegion::from_image(images[0]);
   auto store_region = EmulatedRegion::from_image(images[1]);
   std::unique_ptr<PmemLog> log;
@@ -39,6 +44,11 @@ std::string check_pair_image(const std::vector<std::string>& images, const HostH
   status = PmemStore::open(store_region.get(), &store);
   if (!status.ok()) return "store: " + status.to_string();
   Replayer replayer(log.get(), store.get());
+  if (walk_first) {
+    status = replayer.pin_unlinked_items();
+    if (status.ok()) status = testing::finish_walk(store.get());
+    if (!status.ok()) return "walk first: " + status.to_string();
+  }
   while (!replayer.caught_up()) {
     status = replayer.step(3);
     if (!status.ok()) return "replay: " + status.to_string();
@@ -93,15 +103,17 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
   store_region->set_drain_hook(hook);
   Replayer replayer(log.get(), store.get());
   LogRecordBuilder builder;
+  uint64_t last_swap = 0;  // the record of the last SWAPDB
   for (int i = 0; i < records && failure->empty(); ++i) {
     ModelUnit unit = testing::random_unit(h.units.size() + 1, &random, 8, 3, 100, 10);
     if (testing::has_links(unit)) {
-      // As NvmPersistence logs a value too long for the log: every record
-      // before it folded in and durable, then the value written into the
-      // store, then the record that links it.
-      log->persist();
-      h.acked = h.appended;
-      while (failure->empty() && !replayer.caught_up()) {
+      // As NvmPersistence logs a value too long for the log: a SWAPDB
+      // logged before is folded in first, then the value is written into
+      // the store, then the record that links it is appended (earlier
+      // records may still wait: the replay gives it a step of its own).
+      while (failure->empty() && last_swap > store->applied_seq()) {
+        log->persist();
+        h.acked = h.appended;
         Status status = replayer.step(1 + random.uniform(3));
         if (!status.ok()) *failure = "host catch-up: " + status.to_string();
       }
@@ -115,6 +127,10 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
       h.acked = h.appended;
       Status status = replayer.step(2);
       if (!status.ok()) *failure = "host replay: " + status.to_string();
+    }
+    if (std::any_of(unit.ops.begin(), unit.ops.end(),
+                    [](const testing::ModelOp& op) { return op.kind == LogOpKind::kSwapDb; })) {
+      last_swap = unit.seq;
     }
     h.units.push_back(unit);
     h.states.push_back(h.states.back());
@@ -149,6 +165,67 @@ TEST(ReplayerCrash, EveryCrashImageRecoversAPrefixWithEveryAcknowledgedWrite) {
   EXPECT_GT(images, 5000u) << "the exhaustive enumeration ran";
   EXPECT_GT(superseded, 0u) << "the histories rewrite keys while records wait";
   EXPECT_GT(link_units, 5u) << "values were linked, not logged";
+}
+
+// A link's record right behind a rewrite of the same key and before
+// another write, every crash image of their replay, recovered both with the
+// store's rebuild walk still going and with it ended first (the replay's
+// frees then go to the free lists at once, the linked item pinned first).
+// The rewrite is superseded by the link here; a rewrite the plan could not
+// mark (a barrier or a full plan table between) is why a link's record also
+// gets a step of its own, behind durable units (PmemStore::link).
+TEST(ReplayerCrash, ALinkBehindARewriteOfItsKeyRecoversFromEveryImage) {
+  auto log_region = EmulatedRegion::from_image(std::string(4096, '\0'));
+  auto store_region = EmulatedRegion::from_image(std::string(64 << 10, '\0'));
+  std::unique_ptr<PmemLog> log;
+  std::unique_ptr<PmemStore> store;
+  StoreFormatOptions format;
+  format.slot_count = 64;
+  ASSERT_TRUE(PmemLog::format(log_region.get(), 7, &log).ok());
+  ASSERT_TRUE(PmemStore::format(store_region.get(), 7, format, &store).ok());
+  HostHistory h;
+  Replayer replayer(log.get(), store.get());
+  LogRecordBuilder builder;
+  std::vector<ModelUnit> units = {
+      {1, {{LogOpKind::kUpsert, 0, 0, "k", "first"}, {LogOpKind::kUpsert, 0, 0, "other", "o"}}},
+      {2, {{LogOpKind::kUpsert, 0, 0, "k", "second"}}},
+      {3, {{LogOpKind::kLink, 0, 0, "k", std::string(300, 'L')}}},
+      {4, {{LogOpKind::kUpsert, 0, 0, "other", "after"}}}};
+  for (ModelUnit& unit : units) {
+    if (unit.seq == 3) {
+      ASSERT_TRUE(testing::write_links(&unit, store.get()).ok());
+    }
+    testing::encode_unit(unit, &builder);
+    ASSERT_TRUE(log->append(builder.bytes()));
+    h.units.push_back(unit);
+    h.states.push_back(h.states.back());
+    testing::apply_to_model(unit, &h.states.back());
+    ++h.appended;
+    if (unit.seq == 1) {
+      log->persist();
+      ASSERT_TRUE(replayer.step(1).ok());
+    }
+  }
+  log->persist();
+  h.acked = h.appended;
+  std::string failure;
+  size_t images = 0;
+  auto hook = [&] {
+    if (!failure.empty()) return;
+    images += testing::for_each_crash_image({log_region.get(), store_region.get()}, images,
+                                            testing::CrashImageOptions(),
+                                            [&](const std::vector<std::string>& image) {
+                                              if (failure.empty())
+                                                failure = check_pair_image(image, h);
+                                              if (failure.empty())
+                                                failure = check_pair_image(image, h, true);
+                                            });
+  };
+  log_region->set_drain_hook(hook);
+  store_region->set_drain_hook(hook);
+  while (!replayer.caught_up() && failure.empty()) ASSERT_TRUE(replayer.step(10).ok());
+  EXPECT_EQ(failure, "");
+  EXPECT_GT(images, 20u);
 }
 
 // With the log records' persist skipped, some crash image loses an

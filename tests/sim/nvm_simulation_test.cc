@@ -160,11 +160,11 @@ TEST(NvmSimulation, UnsyncedRegionFilesAreCaughtWithTheirSeed) {
 }
 
 // Values too long to log are written into the store before the record that
-// links them: after a crash, recovery must keep those items allocated until
-// the replay links them, or the store's rebuild hands their room out again.
-TEST(NvmSimulation, UnpinnedLinkedValuesAreCaughtWithTheirSeed) {
+// links them, and must be persisted before it: a record durable ahead of
+// its value names bytes a power failure can take away.
+TEST(NvmSimulation, LinkedValuesLeftUnpersistedAreCaughtWithTheirSeed) {
   expect_caught(
-      "skip_nvm_link_pin", [](PlantedBugs* bugs) { bugs->skip_nvm_link_pin = true; }, 150);
+      "skip_nvm_link_persist", [](PlantedBugs* bugs) { bugs->skip_nvm_link_persist = true; }, 150);
 }
 
 // Growing a region file copies it into `<name>.resize` and renames the copy
