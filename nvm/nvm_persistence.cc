@@ -177,7 +177,6 @@ Status NvmPersistence::apply_tail_record(Engine& engine, std::string_view payloa
   for (LogOp op : tail_ops_) {
     if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(&op));
     AMBER_RETURN_IF_ERROR(apply_to_dram(engine, op, seq > applied));
-    if (op.kind == LogOpKind::kSwapDb) last_swap_seq_ = std::max(last_swap_seq_, seq);
     if (seq <= applied) continue;
     // Not in the store yet: the capacity tier must keep these resident.
     if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
@@ -460,10 +459,10 @@ void NvmPersistence::log_pending_unit() {
       builder_.flush_db(static_cast<uint32_t>(op.db));
     } else {
       builder_.swap_db(static_cast<uint32_t>(op.db), static_cast<uint32_t>(op.with));
-      last_swap_seq_ = next_seq_ - 1;
     }
     tier_->note_db_op(next_seq_ - 1);
   }
+  const bool link_all = structural_.empty() && links_a_value();
   for (size_t i = 0; i < touched_.size() && logged; ++i) {
     const auto [db, key] = touched_.at(i);
     // Touched keys are resident unless removed: never fault one in here.
@@ -471,7 +470,7 @@ void NvmPersistence::log_pending_unit() {
     if (e == nullptr) {
       logged = make_room(kRemoveOverheadBytes + key.size());
       if (logged) builder_.remove(static_cast<uint32_t>(db), key);
-    } else if (structural_.empty() && e->value().size() > link_threshold_bytes()) {
+    } else if (link_all || (structural_.empty() && e->value().size() > link_threshold_bytes())) {
       logged = log_link(db, key);
     } else {
       // A key written in this unit went through Db::find: its value is here.
@@ -491,13 +490,29 @@ void NvmPersistence::log_pending_unit() {
   if (logged && builder_.op_count() > 0) append_record();
 }
 
+// A unit of several keys with a value too long to log links every value it
+// writes: its record then needs no room in the store when folded in (links
+// and removes), which a store about to grow relies on (it may be full:
+// fold_links_into_store). A lone key needs no look: its value is the one.
+bool NvmPersistence::links_a_value() const {
+  if (touched_.size() < 2) return false;
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    const auto [db, key] = touched_.at(i);
+    const Entry* e = engine_->db(db).find_resident(key);
+    if (e != nullptr && e->value().size() > link_threshold_bytes()) return true;
+  }
+  return false;
+}
+
 // A value too long to log goes into the store first, and the record names
 // it (nvm/log_record.h, link).
 bool NvmPersistence::log_link(int db, std::string_view key) {
   if (!make_room(kLinkOverheadBytes + key.size())) return false;
-  // The item is born in the physical database the store maps `db` to now
-  // (PmemStore::write_unlinked): a SWAPDB not folded in yet must be first.
-  if (last_swap_seq_ > store_->applied_seq() && !catch_up()) return false;
+  // Every earlier record folded in first: the item is born in the physical
+  // database the store maps `db` to now (PmemStore::write_unlinked), and
+  // the records before a link never need room in the store, which a store
+  // about to grow relies on (fold_links_into_store: it may be full).
+  if (!catch_up()) return false;
   // Looked up after a catch-up, which completes a fill in progress (the
   // fill leaves a key this unit wrote alone: its value is in DRAM).
   const Entry* e = engine_->db(db).find_resident(key);

@@ -193,7 +193,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
   // A value longer than this (a quarter of the largest record) is not
   // logged: the unit writes it into the store and its record links it
-  // (nvm/log_record.h), once any SWAPDB logged before is folded in. Not in
+  // (nvm/log_record.h), once every earlier record is folded in. Not in
   // a unit with a FLUSHDB, FLUSHALL or SWAPDB, which logs every value.
   size_t link_threshold_bytes() const;
   // False when the command about to run in `session` (for EXEC: the queued
@@ -265,6 +265,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Ends the record when `op_bytes` more would overflow it.
   bool make_room(size_t op_bytes);
   void append_record();
+  bool links_a_value() const;
   bool log_link(int db, std::string_view key);
   bool store_has_room_for(uint64_t body_bytes);
   bool catch_up();
@@ -287,8 +288,6 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   LogRecordBuilder builder_;
   std::vector<LogOp> tail_ops_;  // apply_tail_record's, reused
   uint64_t next_seq_ = 1;
-  // The record of the last SWAPDB logged: a link waits for it to be folded.
-  uint64_t last_swap_seq_ = 0;
   std::vector<StructuralOp> structural_;
   TouchedKeys touched_;
   // The second half of a SWAPDB's pair of calls, to skip.

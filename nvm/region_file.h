@@ -75,8 +75,9 @@ Status copy_region(RegionRole role, Region* from, Region* to);
 // reach, not those that the links of records not folded in yet name
 // (nvm/log_record.h), so the log in `log` is folded into the store in
 // `store` up to its last record with a link. Those records need no room in
-// the store: every record before a link's was folded in before its item
-// was written, and the item is in the store already. Nothing to do when a
+// the store, full or not: every record before a link's was folded in before
+// its item was written, and a record with a link holds only links (its
+// items are in the store already) and removes. Nothing to do when a
 // region holds no log or store, or the two are not a pair (the open that
 // follows reports that).
 Status fold_links_into_store(Region* log, Region* store);

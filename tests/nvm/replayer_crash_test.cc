@@ -7,7 +7,6 @@
 // write. The store must also account for every heap byte afterwards.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -103,15 +102,13 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
   store_region->set_drain_hook(hook);
   Replayer replayer(log.get(), store.get());
   LogRecordBuilder builder;
-  uint64_t last_swap = 0;  // the record of the last SWAPDB
   for (int i = 0; i < records && failure->empty(); ++i) {
     ModelUnit unit = testing::random_unit(h.units.size() + 1, &random, 8, 3, 100, 10);
     if (testing::has_links(unit)) {
-      // As NvmPersistence logs a value too long for the log: a SWAPDB
-      // logged before is folded in first, then the value is written into
-      // the store, then the record that links it is appended (earlier
-      // records may still wait: the replay gives it a step of its own).
-      while (failure->empty() && last_swap > store->applied_seq()) {
+      // As NvmPersistence logs a value too long for the log: every record
+      // before it folded in, then the value written into the store, then
+      // the record that links it appended.
+      while (failure->empty() && !replayer.caught_up()) {
         log->persist();
         h.acked = h.appended;
         Status status = replayer.step(1 + random.uniform(3));
@@ -127,10 +124,6 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
       h.acked = h.appended;
       Status status = replayer.step(2);
       if (!status.ok()) *failure = "host replay: " + status.to_string();
-    }
-    if (std::any_of(unit.ops.begin(), unit.ops.end(),
-                    [](const testing::ModelOp& op) { return op.kind == LogOpKind::kSwapDb; })) {
-      last_swap = unit.seq;
     }
     h.units.push_back(unit);
     h.states.push_back(h.states.back());

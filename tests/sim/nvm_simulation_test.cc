@@ -79,6 +79,20 @@ TEST(NvmSimulation, AFullStoreStillRestartsAfterACrash) {
   EXPECT_GT(refused_writes, 0u) << "the store never filled up";
 }
 
+// A full store, a crash with a MULTI's record that links a value still in
+// the log, and a start with a larger nvm-size: the store folds in its links
+// before it grows, and that must need no room (seed 10200317 refused to
+// start while such a record also carried a 44 KB value inline; a unit with
+// a link now links every value it writes).
+TEST(NvmSimulation, AFullStoreWithALinkInItsLogStillGrows) {
+  SimOptions o = nvm_options(10200317);
+  o.workload.large_per_mille = 300;
+  SimResult r = run_simulation(o);
+  ASSERT_FALSE(r.violation) << r.report;
+  EXPECT_GT(r.nvm_linked_values, 0u);
+  EXPECT_GT(r.nvm_growths, 0u);
+}
+
 // A MULTI of several large values: its long values are linked and its
 // record still holds the whole unit, or the gate refuses it before it runs
 // (nvm/record_bound.h), so no crash can expose part of it. Seed 46
