@@ -167,6 +167,8 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
     if (status.ok()) status = apply_tail_record(engine, payload, applied, &last_seq);
   });
   next_seq_ = last_seq + 1;
+  // The walk pinned every pending link's item: the replay need not again.
+  if (status.ok()) replayer_->note_unlinked_items_pinned();
   return status;
 }
 
@@ -175,7 +177,7 @@ Status NvmPersistence::apply_tail_record(Engine& engine, std::string_view payloa
   uint64_t seq;
   AMBER_RETURN_IF_ERROR(decode_log_record(payload, &seq, &tail_ops_));
   for (LogOp op : tail_ops_) {
-    if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(&op));
+    if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(seq > applied, &op));
     AMBER_RETURN_IF_ERROR(apply_to_dram(engine, op, seq > applied));
     if (seq <= applied) continue;
     // Not in the store yet: the capacity tier must keep these resident.
@@ -190,14 +192,19 @@ Status NvmPersistence::apply_tail_record(Engine& engine, std::string_view payloa
   return Status();
 }
 
-// A link's value is the store item it names: allocated, unreachable until
-// the record is folded (pinned by the Replayer), or published already.
-Status NvmPersistence::resolve_link(LogOp* op) const {
+// A link's value is the store item it names: unreachable until the record
+// is folded in (`pending`: pinned here, before anything allocates in the
+// store — a damaged item refuses the start), or published already.
+Status NvmPersistence::resolve_link(bool pending, LogOp* op) {
   StoreItemView item;
-  AMBER_RETURN_IF_ERROR(store_->read_item(op->item_offset, &item));
-  if (item.key != op->key) {
-    return Status::corruption("NVM log links key '" + std::string(op->key) +
-                              "' to a store item of another key");
+  if (pending) {
+    AMBER_RETURN_IF_ERROR(store_->pin_unlinked(op->key, op->item_offset, &item));
+  } else {
+    AMBER_RETURN_IF_ERROR(store_->read_item(op->item_offset, &item));
+    if (item.key != op->key) {
+      return Status::corruption("NVM log links key '" + std::string(op->key) +
+                                "' to a store item of another key");
+    }
   }
   op->kind = LogOpKind::kUpsert;
   op->value = item.value;
@@ -258,8 +265,6 @@ Status NvmPersistence::recover(Engine& engine) {
   const int64_t start_us = engine.clock().now_us();
   Status s = open_regions(engine.clock());
   if (s.ok()) s = open_pair(engine.clock().now_ms());
-  // Before anything allocates in the store; a damaged item refuses the start.
-  if (s.ok()) s = replayer_->pin_unlinked_items();
   if (!s.ok()) return s;
   tier_ = std::make_unique<CapacityTier>(engine, *store_);
   tier_->attach();

@@ -256,7 +256,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   Status apply_log_tail(Engine& engine);
   Status apply_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
                            uint64_t* last_seq);
-  Status resolve_link(LogOp* op) const;
+  Status resolve_link(bool pending, LogOp* op);
   Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending);
   // Drops the fill once it is done (it may finish inside a command).
   void reap_fill();

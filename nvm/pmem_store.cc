@@ -427,16 +427,19 @@ Status PmemStore::upsert(uint32_t db, std::string_view key, std::string_view val
     return status;
   }
   write_item(offset, block, phys, key, value, expire_ms);
-  uint64_t slot_value = (found.tag << 48) | offset;
-  // The new item counts unless it is born dead (a flush of a later unit
-  // already in place: units applied again after a crash, up to the one the
-  // crash interrupted); the old one counted if it was live.
-  const int live_delta = (is_live(phys, stamp()) ? 1 : 0) - (found.found && found.live ? 1 : 0);
-  const uint64_t index = found.found ? found.index : found.free_index;
-  swing_slot(index, slot_value);
-  if (live_delta != 0) adjust_count(index, phys, live_delta);
-  if (found.found) allocator_.free(found.value & kOffsetMask, found.block_bytes);
+  publish(found, phys, offset, stamp());
   return Status();
+}
+
+// The new item counts unless it is born dead (a flush of a later unit
+// already in place: units applied again after a crash, up to the one the
+// crash interrupted); the old one counted if it was live.
+void PmemStore::publish(const Probe& found, uint32_t phys_db, uint64_t offset, uint64_t birth) {
+  const int live_delta = (is_live(phys_db, birth) ? 1 : 0) - (found.found && found.live ? 1 : 0);
+  const uint64_t index = found.found ? found.index : found.free_index;
+  swing_slot(index, (found.tag << 48) | offset);
+  if (live_delta != 0) adjust_count(index, phys_db, live_delta);
+  if (found.found) allocator_.free(found.value & kOffsetMask, found.block_bytes);
 }
 
 Status PmemStore::remove(uint32_t db, std::string_view key) {
@@ -553,11 +556,7 @@ Status PmemStore::link(uint32_t db, std::string_view key, uint64_t offset) {
   if (!found.found && !found.has_free) {
     return Status::io_error("nvm store full: no free index slot near the key's home", ENOSPC);
   }
-  const int live_delta = (is_live(phys, birth) ? 1 : 0) - (found.found && found.live ? 1 : 0);
-  const uint64_t index = found.found ? found.index : found.free_index;
-  swing_slot(index, (found.tag << 48) | offset);
-  if (live_delta != 0) adjust_count(index, phys, live_delta);
-  if (found.found) allocator_.free(found.value & kOffsetMask, found.block_bytes);
+  publish(found, phys, offset, birth);
   return Status();
 }
 

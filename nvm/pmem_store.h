@@ -244,6 +244,9 @@ class PmemStore {
   // copy_to(): puts a live item of another store into this (new) one.
   Status place_copied_item(uint32_t phys_db, uint64_t birth, const StoreItemView& item);
   void swing_slot(uint64_t index, uint64_t value);
+  // Swings the key's slot (`found` by probe()) to the item at `offset`,
+  // counts it and frees the key's old item: the commit of upsert and link.
+  void publish(const Probe& found, uint32_t phys_db, uint64_t offset, uint64_t birth);
   void persist_applied_seq();
   void adjust_count(uint64_t slot_index, uint32_t phys_db, int delta);
   void start_walk(WalkKind kind);

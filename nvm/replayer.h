@@ -46,9 +46,10 @@ class Replayer {
 
   // Keeps allocated the store items that the links of unapplied records
   // name (PmemStore::pin_unlinked): nothing else reaches them after a
-  // restart. step() does it first; recovery may call it earlier to learn
-  // of a damaged item before it serves.
+  // restart. step() does it first, unless told it was done.
   Status pin_unlinked_items();
+  // The caller pinned them itself (recovery, in its own walk of the log).
+  void note_unlinked_items_pinned() { unlinked_items_pinned_ = true; }
   // Applies up to `max_records` durable records, makes them durable in the
   // store and frees them from the log. *applied_records (if not null) counts
   // the records consumed (skipped duplicates included). On an error (a

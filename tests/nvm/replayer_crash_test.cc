@@ -67,23 +67,35 @@ std::string check_pair_image(const std::vector<std::string>& images, const HostH
   return testing::check_accounting(*store, got, blocks);
 }
 
+// A small log (4 KiB, so that it wraps and fills) and store (64 slots),
+// formatted as one pair.
+struct RegionPair {
+  std::unique_ptr<EmulatedRegion> log_region = EmulatedRegion::from_image(std::string(4096, '\0'));
+  std::unique_ptr<EmulatedRegion> store_region =
+      EmulatedRegion::from_image(std::string(64 << 10, '\0'));
+  std::unique_ptr<PmemLog> log;
+  std::unique_ptr<PmemStore> store;
+
+  bool format(uint64_t generation) {
+    StoreFormatOptions options;
+    options.slot_count = 64;
+    return PmemLog::format(log_region.get(), generation, &log).ok() &&
+           PmemStore::format(store_region.get(), generation, options, &store).ok();
+  }
+};
+
 // Returns the crash images checked; adds the ops the host's replay skipped
 // as superseded to *superseded, and the records with a link (a value the
 // host wrote into the store) to *link_units.
 size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std::string* failure,
                         uint64_t* superseded, uint64_t* link_units) {
   SeededRandom random(seed);
-  auto log_region = EmulatedRegion::from_image(std::string(4096, '\0'));
-  auto store_region = EmulatedRegion::from_image(std::string(64 << 10, '\0'));
-  std::unique_ptr<PmemLog> log;
-  std::unique_ptr<PmemStore> store;
-  StoreFormatOptions format;
-  format.slot_count = 64;
-  if (!PmemLog::format(log_region.get(), seed, &log).ok() ||
-      !PmemStore::format(store_region.get(), seed, format, &store).ok()) {
+  RegionPair pair;
+  if (!pair.format(seed)) {
     *failure = "format failed";
     return 0;
   }
+  auto& [log_region, store_region, log, store] = pair;
   log->set_planted_bugs(bugs);
   HostHistory h;
   size_t images = 0;
@@ -168,14 +180,9 @@ TEST(ReplayerCrash, EveryCrashImageRecoversAPrefixWithEveryAcknowledgedWrite) {
 // mark (a barrier or a full plan table between) is why a link's record also
 // gets a step of its own, behind durable units (PmemStore::link).
 TEST(ReplayerCrash, ALinkBehindARewriteOfItsKeyRecoversFromEveryImage) {
-  auto log_region = EmulatedRegion::from_image(std::string(4096, '\0'));
-  auto store_region = EmulatedRegion::from_image(std::string(64 << 10, '\0'));
-  std::unique_ptr<PmemLog> log;
-  std::unique_ptr<PmemStore> store;
-  StoreFormatOptions format;
-  format.slot_count = 64;
-  ASSERT_TRUE(PmemLog::format(log_region.get(), 7, &log).ok());
-  ASSERT_TRUE(PmemStore::format(store_region.get(), 7, format, &store).ok());
+  RegionPair pair;
+  ASSERT_TRUE(pair.format(7));
+  auto& [log_region, store_region, log, store] = pair;
   HostHistory h;
   Replayer replayer(log.get(), store.get());
   LogRecordBuilder builder;
