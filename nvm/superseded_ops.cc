@@ -53,14 +53,20 @@ bool SupersededOps::superseded(uint64_t ordinal) const {
   return (ring_[bit / 64] >> (bit % 64)) & 1;
 }
 
-SupersededOps::Slot* SupersededOps::find(uint64_t hash, uint32_t db, std::string_view key) {
+SupersededOps::InlineKey::InlineKey(std::string_view key) : words{0, 0, 0, 0} {
+  std::memcpy(words, key.data(), std::min(key.size(), sizeof(words)));
+}
+
+SupersededOps::Slot* SupersededOps::find(uint64_t hash, uint32_t db, std::string_view key,
+                                         const InlineKey& inline_key) {
   Slot* bucket = &slots_[(hash & bucket_mask_) * kSlotsPerBucket];
+  const size_t inline_len = std::min(key.size(), sizeof(InlineKey::words));
   for (size_t i = 0; i < kSlotsPerBucket; ++i) {
     Slot& slot = bucket[i];
     if (!live(slot) || slot.hash != hash || slot.db != db || slot.key_len != key.size()) continue;
-    const size_t inline_len = std::min(key.size(), sizeof(slot.inline_key));
-    if (std::memcmp(slot.inline_key, key.data(), inline_len) == 0 &&
-        std::memcmp(slot.key + inline_len, key.data() + inline_len, key.size() - inline_len) == 0) {
+    if (slot.inline_key == inline_key &&
+        (key.size() == inline_len || std::memcmp(slot.key + inline_len, key.data() + inline_len,
+                                                 key.size() - inline_len) == 0)) {
       return &slot;
     }
   }
@@ -103,7 +109,8 @@ void SupersededOps::add_batch(std::span<const Op> ops) {
   for (const Op& op : ops) {
     const uint64_t ordinal = planned_++;
     set_bit(ordinal, false);
-    Slot* slot = find(op.hash, op.db, op.key);
+    const InlineKey inline_key(op.key);
+    Slot* slot = find(op.hash, op.db, op.key, inline_key);
     if (slot != nullptr) {
       if (slot->ordinal >= barrier_) {
         marks[mark_count++] = slot->ordinal;
@@ -117,7 +124,7 @@ void SupersededOps::add_batch(std::span<const Op> ops) {
     slot->key = op.key.data();
     slot->key_len = static_cast<uint32_t>(op.key.size());
     slot->db = op.db;
-    std::memcpy(slot->inline_key, op.key.data(), std::min(op.key.size(), sizeof(slot->inline_key)));
+    slot->inline_key = inline_key;
   }
   for (size_t i = 0; i < mark_count; ++i) set_bit(marks[i], true);
 }

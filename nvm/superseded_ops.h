@@ -75,6 +75,14 @@ class SupersededOps {
   uint64_t applied() const { return applied_; }
 
  private:
+  // A key's first bytes, zero-padded, compared as four words: a memcmp
+  // call here (glibc's masked vector loads) cost ~8 % of a pipelined SET's
+  // CPU in NVM mode on the benchmark machine; four word compares ~0.5 %.
+  struct InlineKey {
+    uint64_t words[4];
+    explicit InlineKey(std::string_view key);
+    bool operator==(const InlineKey&) const = default;
+  };
   // One cache line. The key's first bytes are kept inline, so that telling
   // a key from another rarely reads the older record back from the log.
   struct alignas(64) Slot {
@@ -83,12 +91,12 @@ class SupersededOps {
     const char* key;  // in the log, for the bytes past the inline ones
     uint32_t key_len;
     uint32_t db;
-    char inline_key[32];
+    InlineKey inline_key;
   };
   static_assert(sizeof(Slot) == 64);
   static constexpr size_t kSlotsPerBucket = 2;
   // The last planned op on (db, key) if the table still knows it.
-  Slot* find(uint64_t hash, uint32_t db, std::string_view key);
+  Slot* find(uint64_t hash, uint32_t db, std::string_view key, const InlineKey& inline_key);
   // The slot a new (db, key) takes: a free or stale one, else the older.
   Slot* victim(uint64_t hash);
   bool live(const Slot& slot) const { return slot.key != nullptr && slot.ordinal >= applied_; }

@@ -122,11 +122,16 @@ TEST(SupersededOps, KeysCompareByDatabaseAndEveryByte) {
   f.upsert(1, "k", "db 1");
   f.upsert(0, std::string("k\0", 2), "longer");
   f.upsert(0, "K", "other case");
+  // As long as the bytes the plan keeps inline, equal up to the last one.
+  const std::string inline_key(31, 'z');
+  f.upsert(0, inline_key + "1", "inline 1");
+  f.upsert(0, inline_key + "2", "inline 2");
   // Longer than the bytes the plan keeps inline, equal up to the last one.
   const std::string long_key(40, 'x');
   f.upsert(0, long_key + "1", "long 1");
   f.upsert(0, long_key + "2", "long 2");
   EXPECT_EQ(f.persist_and_replay(), 0u);
+  EXPECT_EQ(f.value_of(0, inline_key + "1"), "inline 1");
   EXPECT_EQ(f.value_of(0, "k"), "db 0");
   EXPECT_EQ(f.value_of(1, "k"), "db 1");
   EXPECT_EQ(f.value_of(0, std::string("k\0", 2)), "longer");
