@@ -11,6 +11,8 @@
 //  - every argument lies inside the buffer, a command is never empty, and
 //    the arguments of a command fit in the bytes received;
 //  - unread_command() then next() yields the same command again;
+//  - peek_keys() names exactly the second arguments next() then returns
+//    (the same bytes of the buffer), in order;
 //  - memory follows the bytes, never a header's promise: the buffer stays
 //    within a small multiple of the bytes fed, and read_hint() never asks for
 //    more than is already buffered (or one ordinary read).
@@ -53,6 +55,9 @@ void check_memory(const RespParser& parser, size_t fed_bytes) {
 // Drains every complete command; returns false once the parser failed.
 bool drain(RespParser& parser, const RespParser::Limits& limits, size_t fed_bytes, Outcome* out) {
   std::vector<std::string_view> argv;
+  std::vector<std::string_view> peeked(64);
+  peeked.resize(parser.peek_keys(peeked));
+  size_t matched = 0;
   while (true) {
     RespParser::Status status = parser.next(limits, &argv);
     out->last = status;
@@ -64,6 +69,12 @@ bool drain(RespParser& parser, const RespParser::Limits& limits, size_t fed_byte
     }
     if (status == RespParser::Status::kNeedMore) break;
     check_command(parser, argv, fed_bytes);
+    if (argv.size() >= 2 && matched < peeked.size()) {
+      FUZZ_CHECK(
+          argv[1].data() == peeked[matched].data() && argv[1].size() == peeked[matched].size(),
+          "peek_keys() key %zu is not the command's second argument", matched);
+      ++matched;
+    }
     std::vector<std::string> copy(argv.begin(), argv.end());
     parser.unread_command();
     FUZZ_CHECK(parser.next(limits, &argv) == RespParser::Status::kCommand,

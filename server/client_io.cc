@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -59,10 +60,32 @@ void Server::read_from_client(Client& c) {
   process_input(c);
 }
 
+void Server::prefetch_pipelined_keys(Client& c) {
+  std::array<std::string_view, kPrefetchedKeys> keys;
+  const size_t n = c.parser.peek_keys(keys);
+  if (n < 2) return;  // the one command about to run: nothing to overlap
+  // The session's database: a SELECT inside the pipeline only makes a
+  // later hint useless.
+  const Db& db = engine_.db(c.session.db);
+  std::array<uint64_t, kPrefetchedKeys> hashes;
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = db.key_hash(keys[i]);
+    db.prefetch(hashes[i]);
+  }
+  // Reads the buckets (the first may still be on its way) to prefetch the
+  // entries they point at.
+  for (size_t i = 0; i < n; ++i) db.prefetch_chain(hashes[i]);
+}
+
 void Server::process_input(Client& c) {
   Reply reply(&c.out, c.session.protocol);
   constexpr uint32_t kStop = kClientCloseAfterReply | kClientCloseAsap | kClientPostponed;
+  size_t until_prefetch = 0;
   while (!(c.flags & kStop) && !shutdown_requested_) {
+    if (until_prefetch-- == 0) {
+      prefetch_pipelined_keys(c);
+      until_prefetch = kPrefetchedKeys - 1;
+    }
     RespParser::Limits limits{settings_.proto_max_bulk_len, auth_required(c)};
     RespParser::Status status = c.parser.next(limits, &c.argv);
     if (status == RespParser::Status::kNeedMore) break;

@@ -280,6 +280,35 @@ RespParser::Status RespParser::parse_multibulk(const Limits& limits,
   return Status::kCommand;
 }
 
+size_t RespParser::peek_keys(std::span<std::string_view> keys) const {
+  if (mode_ != Mode::kNone) return 0;
+  const std::string_view in(data_ + pos_, size_ - pos_);
+  size_t at = 0;
+  // Reads "<lead><digits>\r\n" at `at`.
+  auto header = [&in, &at](char lead, int64_t* value) {
+    if (at >= in.size() || in[at] != lead) return false;
+    const size_t cr = in.find('\r', at);
+    if (cr == std::string_view::npos || cr + 1 >= in.size() || in[cr + 1] != '\n') return false;
+    if (!parse_int64(in.substr(at + 1, cr - at - 1), value) || *value < 0) return false;
+    at = cr + 2;
+    return true;
+  };
+  size_t found = 0;
+  while (found < keys.size()) {
+    int64_t args = 0;
+    if (!header('*', &args) || args == 0) break;
+    std::string_view second;
+    for (int64_t i = 0; i < args; ++i) {
+      int64_t len = 0;
+      if (!header('$', &len) || static_cast<uint64_t>(len) + 2 > in.size() - at) return found;
+      if (i == 1) second = in.substr(at, static_cast<size_t>(len));
+      at += static_cast<size_t>(len) + 2;
+    }
+    if (args >= 2) keys[found++] = second;
+  }
+  return found;
+}
+
 void RespParser::unread_command() {
   pos_ = cmd_start_;
   reset_command();

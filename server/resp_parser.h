@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,6 +71,17 @@ class RespParser {
   // Gives back the command `next()` just returned, so that the same bytes
   // are parsed again later (a command delayed by CLIENT PAUSE).
   void unread_command();
+
+  // The second argument (for most commands, the key) of each complete
+  // multibulk command buffered from the next one on, in order, up to
+  // `keys.size()` of them; commands of one argument have none and are
+  // passed over. Returns how many were found. A hint for the server, which
+  // prefetches a pipeline's keys before it runs the commands, so that
+  // their lookups miss the cache together rather than one after another:
+  // the scan stops at the first thing that is not a plain multibulk
+  // command (an inline one, a partial one, a malformed header), applies no
+  // limits and changes nothing. Empty between the parts of a command.
+  size_t peek_keys(std::span<std::string_view> keys) const;
 
   // Drops consumed bytes. Call when the views of the last command are no
   // longer needed (after the batch ran).

@@ -169,6 +169,12 @@ class Server final : public CommandGate {
   void accept_client(int fd, bool unix_socket);
   bool reject_connection(int fd, bool unix_socket, const std::string& peer_ip);
   void process_input(Client& c);
+  // Starts loading the dictionary buckets and entries of the keys of the
+  // next commands buffered for `c` (RespParser::peek_keys), when there are
+  // several: a pipeline's lookups then overlap their cache misses.
+  void prefetch_pipelined_keys(Client& c);
+  // Keys prefetched together: a -P 16 pipeline's worth.
+  static constexpr size_t kPrefetchedKeys = 16;
   bool must_postpone(Client& c) const;
   void execute_command(Client& c, Reply& reply);
   void queue_write(Client& c);

@@ -216,5 +216,67 @@ TEST(RespParser, SplitInlineArgsHandlesEdgeCases) {
   EXPECT_FALSE(split_inline_args("\"abc\\", &out, &n));
 }
 
+std::vector<std::string> peek(const RespParser& p, size_t max = 16) {
+  std::vector<std::string_view> keys(max);
+  keys.resize(p.peek_keys(keys));
+  return {keys.begin(), keys.end()};
+}
+
+TEST(RespParserPeekKeys, GivesTheSecondArgumentOfEachBufferedCommand) {
+  RespParser p;
+  feed(p,
+       "*3\r\n$3\r\nSET\r\n$2\r\nk1\r\n$1\r\nv\r\n"
+       "*1\r\n$4\r\nPING\r\n"
+       "*2\r\n$3\r\nGET\r\n$0\r\n\r\n"
+       "*2\r\n$3\r\nGET\r\n$2\r\nk3\r\n");
+  EXPECT_EQ(peek(p), (std::vector<std::string>{"k1", "", "k3"}));
+  EXPECT_EQ(peek(p, 2), (std::vector<std::string>{"k1", ""}));
+  // Nothing consumed: the commands parse as before, and the peek follows.
+  std::vector<std::string_view> argv;
+  ASSERT_EQ(p.next({}, &argv), RespParser::Status::kCommand);
+  EXPECT_EQ(argv[1], "k1");
+  EXPECT_EQ(peek(p), (std::vector<std::string>{"", "k3"}));
+}
+
+TEST(RespParserPeekKeys, StopsAtWhatIsNotAPlainMultibulkCommand) {
+  const std::string get_a = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n";
+  for (const std::string& bad :
+       {std::string("GET b\r\n"), std::string("*x\r\n"), std::string("*-1\r\n"),
+        std::string("*0\r\n"), std::string("*2\r\n$-1\r\n"), std::string("*2\r\n$x\r\n"),
+        std::string("*2\n$3\r\nGET\r\n$1\r\nb\r\n")}) {
+    RespParser p;
+    feed(p, get_a + bad + get_a);
+    EXPECT_EQ(peek(p), (std::vector<std::string>{"a"})) << bad;
+  }
+}
+
+TEST(RespParserPeekKeys, StopsAtACommandNotWhollyReceived) {
+  const std::string get_a = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n";
+  for (const std::string& partial :
+       {std::string("*2\r\n$3\r\nGET\r\n$1\r\nb"), std::string("*2\r\n$3\r\nGET\r\n$9\r\nb\r\n"),
+        std::string("*2\r\n$3\r\nGET\r\n$1"), std::string("*2\r")}) {
+    RespParser p;
+    feed(p, get_a + partial);
+    EXPECT_EQ(peek(p), (std::vector<std::string>{"a"})) << partial;
+  }
+}
+
+TEST(RespParserPeekKeys, IsEmptyInsideAPartlyReadCommand) {
+  RespParser p;
+  feed(p, "*2\r\n$3\r\nGET\r\n");
+  std::vector<std::string_view> argv;
+  ASSERT_EQ(p.next({}, &argv), RespParser::Status::kNeedMore);
+  feed(p, "$1\r\na\r\n*2\r\n$3\r\nGET\r\n$1\r\nb\r\n");
+  EXPECT_TRUE(peek(p).empty());
+  ASSERT_EQ(p.next({}, &argv), RespParser::Status::kCommand);
+  EXPECT_EQ(peek(p), (std::vector<std::string>{"b"}));
+}
+
+TEST(RespParserPeekKeys, ALengthPastTheBufferEndsTheScan) {
+  RespParser p;
+  feed(p, "*2\r\n$3\r\nGET\r\n$9223372036854775807\r\nab\r\n");
+  EXPECT_TRUE(peek(p).empty());
+}
+
 }  // namespace
 }  // namespace amber
