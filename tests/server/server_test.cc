@@ -61,6 +61,37 @@ TEST(Server, PipelinedRepliesKeepTheirOrder) {
   EXPECT_EQ(c.read(expected.size()), expected);
 }
 
+// Multibulk pipelines are peeked at and their keys prefetched in batches
+// (Server::prefetch_pipelined_keys): a hint that must change nothing, with
+// SELECTs switching databases inside the batches, commands without a key,
+// and a command cut between two reads.
+TEST(Server, APrefetchedMultibulkPipelineAcrossDatabasesKeepsItsMeaning) {
+  ServerUnderTest s({"--bind", "127.0.0.1"});
+  TestClient c("127.0.0.1", s.port());
+  auto resp = [](std::initializer_list<std::string> args) {
+    std::string out = "*" + std::to_string(args.size()) + "\r\n";
+    for (const std::string& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    return out;
+  };
+  std::string batch, expected;
+  for (int i = 0; i < 40; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    batch += resp({"SET", k, "db0-" + k}) + resp({"SELECT", "1"}) + resp({"SET", k, "db1-" + k}) +
+             resp({"PING"}) + resp({"SELECT", "0"}) + resp({"GET", k});
+    expected += "+OK\r\n+OK\r\n+OK\r\n+PONG\r\n+OK\r\n$" + std::to_string(4 + k.size()) +
+                "\r\ndb0-" + k + "\r\n";
+  }
+  for (int i = 0; i < 40; i += 3) {
+    const std::string k = "k" + std::to_string(i);
+    batch += resp({"SELECT", "1"}) + resp({"GET", k}) + resp({"SELECT", "0"});
+    expected += "+OK\r\n$" + std::to_string(4 + k.size()) + "\r\ndb1-" + k + "\r\n+OK\r\n";
+  }
+  const size_t cut = batch.size() / 2 + 3;  // inside a command
+  c.send(batch.substr(0, cut));
+  c.send(batch.substr(cut));
+  EXPECT_EQ(c.read(expected.size()), expected);
+}
+
 TEST(Server, AuthFlowWithRequirepass) {
   ServerUnderTest s({"--bind", "127.0.0.1", "--requirepass", "secret"});
   TestClient c("127.0.0.1", s.port());
