@@ -26,12 +26,12 @@
 // before that, and must stop acknowledging writes once healthy() is false.
 // A full log applies back-pressure (the log is persisted, then replayed into
 // the store until the record fits): a record is never dropped. A value
-// longer than link_threshold_bytes() is written into the store and linked
-// from the record (nvm/log_record.h). The host refuses, before it runs, a command or transaction
-// whose record could exceed half the log, or whose linked value the store has no room for
-// (nvm/record_bound.h); a unit that still outgrows a record (DEBUG POPULATE) is split into several
-// records and may be visible in part after a crash, and a unit with an op that cannot be logged is
-// dropped whole and makes the mode unhealthy. Threads: the engine's one thread.
+// longer than link_threshold_bytes() may be written into the store and
+// linked from the record instead (nvm/log_record.h). The host refuses, before it runs, a command or
+// transaction whose record could exceed half the log, or whose linked value the store has no room
+// for (nvm/record_bound.h); a unit that still outgrows a record (DEBUG POPULATE) is split into
+// several records and may be visible in part after a crash, and a unit with an op that cannot be
+// logged is dropped whole and makes the mode unhealthy. Threads: the engine's one thread.
 #pragma once
 
 #include <cstdint>
@@ -191,10 +191,12 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
 
   // The largest record the log takes.
   size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
-  // A value longer than this (a quarter of the largest record) is not
-  // logged: the unit writes it into the store and its record links it
-  // (nvm/log_record.h), once every earlier record is folded in. Not in
-  // a unit with a FLUSHDB, FLUSHALL or SWAPDB, which logs every value.
+  // A value longer than this (a quarter of the largest record) may be
+  // written into the store by its unit, and linked from its record
+  // (nvm/log_record.h), once every earlier record is folded in: always in
+  // a unit of several keys, and for a lone key when its record would not
+  // fit or the fold first is cheap (links_rather_than_logs). Never in a
+  // unit with a FLUSHDB, FLUSHALL or SWAPDB, which logs every value.
   size_t link_threshold_bytes() const;
   // False when the command about to run in `session` (for EXEC: the queued
   // transaction) could produce a record larger than max_record_bytes(), or
@@ -266,6 +268,10 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   bool make_room(size_t op_bytes);
   void append_record();
   bool links_a_value() const;
+  bool links_rather_than_logs(size_t key_bytes, size_t value_bytes) const;
+  // A link's catch-up costs about this many value bytes logged whole per
+  // byte of unfolded log it folds (links_rather_than_logs).
+  static constexpr uint64_t kLinkCatchUpBytesPerValueByte = 8;
   bool log_link(int db, std::string_view key);
   bool store_has_room_for(uint64_t body_bytes);
   bool catch_up();

@@ -1,7 +1,9 @@
 // Values too long to log: NvmPersistence writes them into the store and logs
 // a link (nvm/log_record.h), so a write of any size the store can hold is
 // taken, acknowledged once durable and recovered after a crash, whether the
-// crash comes before or after its record is folded in.
+// crash comes before or after its record is folded in. A lone value that a
+// record can still carry is linked only when the fold a link needs first is
+// cheap; behind a long unfolded log it is logged whole.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -66,11 +68,12 @@ TEST(NvmLargeValue, CommandsThatGrowOrCopyALongValueAndTransactionsAreLinked) {
   {
     Node n(dir.path, kSmallBytes, kNow);
     ASSERT_TRUE(n.status.ok());
+    // Past the largest record: linked however long the unfolded log is.
     n.run({"SET", "grown", big(20000, 'y')});
-    EXPECT_TRUE(fits(n, {"APPEND", "grown", big(30000, 'z')}));
-    n.run({"APPEND", "grown", big(30000, 'z')});
-    EXPECT_TRUE(fits(n, {"SETRANGE", "grown", "70000", "!"}));
-    n.run({"SETRANGE", "grown", "70000", "!"});
+    EXPECT_TRUE(fits(n, {"APPEND", "grown", big(130000, 'z')}));
+    n.run({"APPEND", "grown", big(130000, 'z')});
+    EXPECT_TRUE(fits(n, {"SETRANGE", "grown", "150000", "!"}));
+    n.run({"SETRANGE", "grown", "150000", "!"});
     EXPECT_TRUE(fits(n, {"COPY", "grown", "twin"}));
     n.run({"COPY", "grown", "twin"});
     n.run({"MULTI"});
@@ -92,9 +95,50 @@ TEST(NvmLargeValue, CommandsThatGrowOrCopyALongValueAndTransactionsAreLinked) {
   Node r(dir.path, kSmallBytes, kNow);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_TRUE(dump(r.h.engine) == acknowledged);
-  EXPECT_EQ(acknowledged.at({0, "grown"}).first.size(), 70001u + 4);
+  EXPECT_EQ(acknowledged.at({0, "grown"}).first.size(), 150001u + 4);
   EXPECT_EQ(acknowledged.count({0, "twin"}), 0u);
   EXPECT_EQ(acknowledged.at({3, "elsewhere"}).first, big(60000, 'e'));
+}
+
+TEST(NvmLargeValue, ALoneValueARecordCanCarryIsLoggedWholeBehindALongUnfoldedLog) {
+  TempDir dir;
+  Keyspace acknowledged;
+  {
+    Node n(dir.path, kSmallBytes, kNow);
+    ASSERT_TRUE(n.status.ok());
+    const std::string value = big(n.nvm->link_threshold_bytes() + 1000, 'v');
+    ASSERT_LT(value.size() + 100, n.nvm->max_record_bytes());
+    // Nothing to fold first (and no fill to complete): linked.
+    ASSERT_TRUE(n.nvm->finish_fill().ok());
+    n.run({"SET", "linked", value});
+    n.nvm->before_reply();
+    EXPECT_EQ(n.nvm->stats().linked_values, 1u);
+    replay_all(*n.nvm);
+    // More unfolded log than an eighth of the value: logged whole, and
+    // nothing is folded in for it.
+    for (int i = 0; i < 200; ++i) n.run({"SET", "small:" + std::to_string(i), "s"});
+    n.nvm->before_reply();
+    const uint64_t lag = n.nvm->replay_lag_bytes();
+    ASSERT_GT(lag, value.size() / 8);
+    const uint64_t appended = n.nvm->stats().bytes_appended;
+    n.run({"SET", "logged", value});
+    n.nvm->before_reply();
+    EXPECT_TRUE(n.nvm->healthy()) << n.nvm->health().to_string();
+    EXPECT_EQ(n.nvm->stats().linked_values, 1u);
+    EXPECT_GT(n.nvm->stats().bytes_appended, appended + value.size());
+    EXPECT_GT(n.nvm->replay_lag_bytes(), lag);
+    // Past the largest record: linked even so.
+    n.run({"APPEND", "logged", big(n.nvm->max_record_bytes(), 'w')});
+    n.nvm->before_reply();
+    EXPECT_TRUE(n.nvm->healthy()) << n.nvm->health().to_string();
+    EXPECT_EQ(n.nvm->stats().linked_values, 2u);
+    acknowledged = dump(n.h.engine);
+  }  // crash with the records in the log
+  Node r(dir.path, kSmallBytes, kNow);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_TRUE(dump(r.h.engine) == acknowledged);
+  replay_all(*r.nvm);
+  EXPECT_TRUE(r.nvm->healthy()) << r.nvm->health().to_string();
 }
 
 TEST(NvmLargeValue, WhatCannotBeLinkedIsStillRefusedBeforeItRuns) {
