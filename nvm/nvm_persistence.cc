@@ -483,9 +483,9 @@ void NvmPersistence::log_pending_unit() {
       AMBER_ASSERT(!e->is_offloaded());
       // A full log completes a fill in progress (append_record): do not
       // hold the entry across what the fill does to the keyspace.
-      const bool filling = fill_ != nullptr;
+      const bool fill_may_run = fill_ != nullptr;
       logged = make_room(kUpsertOverheadBytes + key.size() + e->value().size());
-      if (logged && filling) e = engine_->db(db).find_resident(key);
+      if (logged && fill_may_run) e = engine_->db(db).find_resident(key);
       if (logged) builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
     }
     if (logged) tier_->note_key(key, next_seq_ - 1);

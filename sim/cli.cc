@@ -41,9 +41,8 @@ const char* cli_usage() {
          "                 [--crash-span OPS] [--large-values PER_MILLE] [--digest] [--trace]\n"
          "                 [--nvm-dram-max-memory BYTES]\n"
          "BUG: skip-fsync-before-ack | skip-dir-fsync | ack-before-group-commit |\n"
-         "     trust-failed-fsync | skip-nvm-persist | skip-nvm-file-sync | skip-nvm-link-persist "
-         "|\n"
-         "     skip-nvm-resize-sync (test builds only)\n"
+         "     trust-failed-fsync | skip-nvm-persist | skip-nvm-file-sync |\n"
+         "     skip-nvm-link-persist | skip-nvm-resize-sync (test builds only)\n"
          "--faults io injects write/fsync errors into SimFs; nvm mode's only file I/O is\n"
          "syncing its region files at startup (its MISCONF comes from a full store)\n";
 }
