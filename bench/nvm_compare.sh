@@ -8,6 +8,8 @@
 #   VALUE_BYTES=3         part (a)'s SET value size (redis-benchmark -d); past
 #                         32 MB (nvm-size 1gb here) NVM mode links the value
 #   RESTART_KEYS="1000000 10000000"   dataset sizes for part (b)
+#   REPLAY_LAG=33554432   part (b): nvm-replay-lag (bytes) of the server killed
+#                         under load and of the restarts after it
 #   NVM_DIR=/dev/shm/...  where the NVM regions live (tmpfs: page cache
 #                         standing in for PMEM, as the issue prescribes)
 #   BASELINE=/path/to/an/older/amber-server   part (a) adds it, in NVM mode,
@@ -44,6 +46,7 @@ KEYSPACE=${KEYSPACE:-100000}
 PIPELINES=${PIPELINES:-"1 16"}
 VALUE_BYTES=${VALUE_BYTES:-3}
 RESTART_KEYS=${RESTART_KEYS:-"1000000 10000000"}
+REPLAY_LAG=${REPLAY_LAG:-33554432}
 SERVER_CPU=1
 CLIENT_CPU=0
 PROBE="$(dirname "$0")/restart_probe.py"
@@ -168,13 +171,13 @@ make_loaded_nvm_dataset() {
   echo "(b) killing amber under SET load" >&2
   cp -r "$NVM_DIR/b" "$NVM_DIR/b-loaded"
   start_binary amber-nvm-loaded "$AMBER" "$WORK/b-loaded" --nvm-enabled yes \
-    --nvm-path "$NVM_DIR/b-loaded"
+    --nvm-path "$NVM_DIR/b-loaded" --nvm-replay-lag "$REPLAY_LAG"
   wait_info "$PORT" nvm nvm_fill_in_progress 0
   taskset -c $CLIENT_CPU redis-benchmark -p "$PORT" -t set -c "$CLIENTS" -r "$KEYSPACE" \
     -n 1000000000 -P 16 -q >/dev/null 2>&1 &
   load=$!
-  # 30 MB: nvm-replay-lag's default (32 MiB) less what one step folds.
-  while [ "$lag" -lt 30000000 ] && [ $SECONDS -lt $deadline ]; do
+  # nvm-replay-lag less what one step folds (2 MB).
+  while [ "$lag" -lt $((REPLAY_LAG - 2000000)) ] && [ $SECONDS -lt $deadline ]; do
     sleep 0.05
     lag=$(info_field "$PORT" nvm nvm_replay_lag_bytes)
   done
@@ -207,7 +210,7 @@ amber_restarts() {  # BINARY PREFIX N ROUND
   line=$(probe "round $round: ${prefix}amber NVM restart after a kill under load, $n keys" \
     "$port" key:123 value:123 --wait-info nvm_fill_in_progress:0 -- taskset -c $SERVER_CPU \
     "$binary" --port "$port" --save '' --dir "$WORK/b-loaded" --nvm-enabled yes \
-    --nvm-path "$NVM_DIR/b-work")
+    --nvm-path "$NVM_DIR/b-work" --nvm-replay-lag "$REPLAY_LAG")
   echo "$n,${prefix}loaded,$line" | tr ' ' ',' >>"$WORK/b.csv"
   rm -rf "$NVM_DIR/b-work"
 }

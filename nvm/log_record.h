@@ -85,6 +85,13 @@ class LogRecordBuilder {
   uint32_t op_count_ = 0;
 };
 
+// An op that sets one key's state (upsert, remove, link), as opposed to a
+// FLUSHDB, FLUSHALL or SWAPDB.
+inline bool is_key_op(const LogOp& op) {
+  return op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove ||
+         op.kind == LogOpKind::kLink;
+}
+
 // Whether `ops` hold a link.
 bool has_link(const std::vector<LogOp>& ops);
 

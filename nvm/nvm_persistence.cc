@@ -15,6 +15,7 @@
 #include "nvm/nvm_persistence.h"
 
 #include <algorithm>
+#include <array>
 
 #include "core/assert.h"
 #include "core/entry.h"
@@ -164,31 +165,70 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
   uint64_t last_seq = applied;
   Status status;
   log_->for_each_durable_record([&](std::string_view payload, uint64_t /*next_lsn*/) {
-    if (status.ok()) status = apply_tail_record(engine, payload, applied, &last_seq);
+    if (status.ok()) status = add_tail_record(engine, payload, applied, &last_seq);
   });
+  if (status.ok()) status = apply_tail_batch(engine, applied, &last_seq);
+  tail_batch_ = TailBatch();
   next_seq_ = last_seq + 1;
   // The walk pinned every pending link's item: the replay need not again.
   if (status.ok()) replayer_->note_unlinked_items_pinned();
   return status;
 }
 
-Status NvmPersistence::apply_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
-                                         uint64_t* last_seq) {
+Status NvmPersistence::add_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
+                                       uint64_t* last_seq) {
   uint64_t seq;
-  AMBER_RETURN_IF_ERROR(decode_log_record(payload, &seq, &tail_ops_));
-  for (LogOp op : tail_ops_) {
-    if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(seq > applied, &op));
-    AMBER_RETURN_IF_ERROR(apply_to_dram(engine, op, seq > applied));
-    if (seq <= applied) continue;
-    // Not in the store yet: the capacity tier must keep these resident.
-    if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
-      tier_->note_key(op.key, seq);
-    } else {
-      tier_->note_db_op(seq);
-    }
+  Status decoded = decode_log_record(payload, &seq, &tail_batch_.decoded);
+  if (!decoded.ok()) {
+    // The records before it are applied, as they would be one by one.
+    AMBER_RETURN_IF_ERROR(apply_tail_batch(engine, applied, last_seq));
+    return decoded;
   }
-  *last_seq = std::max(*last_seq, seq);
-  ++stats_.tail_records;
+  tail_batch_.ops.insert(tail_batch_.ops.end(), tail_batch_.decoded.begin(),
+                         tail_batch_.decoded.end());
+  tail_batch_.records.push_back({seq, tail_batch_.ops.size()});
+  if (tail_batch_.ops.size() < kTailBatchOps) return Status();
+  return apply_tail_batch(engine, applied, last_seq);
+}
+
+Status NvmPersistence::apply_tail_batch(Engine& engine, uint64_t applied, uint64_t* last_seq) {
+  std::vector<LogOp>& ops = tail_batch_.ops;
+  // The keys of the ops before the batch's first FLUSHDB, FLUSHALL or
+  // SWAPDB (which swaps the databases' hash seeds) are hashed once, here.
+  std::array<uint64_t, 2 * kTailBatchOps> hashes;
+  size_t hashed = 0;
+  const size_t db_count = static_cast<size_t>(engine.db_count());
+  while (hashed < std::min(ops.size(), hashes.size())) {
+    const LogOp& op = ops[hashed];
+    if (!is_key_op(op) || op.db >= db_count) break;
+    const Db& db = engine.db(static_cast<int>(op.db));
+    hashes[hashed] = db.key_hash(op.key);
+    db.prefetch(hashes[hashed++]);
+  }
+  for (size_t i = 0; i < hashed; ++i) {
+    engine.db(static_cast<int>(ops[i].db)).prefetch_chain(hashes[i]);
+  }
+  size_t first_op = 0;
+  for (const TailRecord& record : tail_batch_.records) {
+    for (size_t i = first_op; i < record.end_op; ++i) {
+      LogOp& op = ops[i];
+      const bool pending = record.seq > applied;
+      if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(pending, &op));
+      AMBER_RETURN_IF_ERROR(apply_to_dram(engine, op, pending, i < hashed ? &hashes[i] : nullptr));
+      if (!pending) continue;
+      // Not in the store yet: the capacity tier must keep these resident.
+      if (op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove) {
+        tier_->note_key(op.key, record.seq);
+      } else {
+        tier_->note_db_op(record.seq);
+      }
+    }
+    first_op = record.end_op;
+    *last_seq = std::max(*last_seq, record.seq);
+    ++stats_.tail_records;
+  }
+  ops.clear();
+  tail_batch_.records.clear();
   return Status();
 }
 
@@ -212,7 +252,8 @@ Status NvmPersistence::resolve_link(bool pending, LogOp* op) {
   return Status();
 }
 
-Status NvmPersistence::apply_to_dram(Engine& engine, const LogOp& op, bool store_pending) {
+Status NvmPersistence::apply_to_dram(Engine& engine, const LogOp& op, bool store_pending,
+                                     const uint64_t* key_hash) {
   const uint32_t highest = op.kind == LogOpKind::kSwapDb ? std::max(op.db, op.other_db) : op.db;
   if (op.kind != LogOpKind::kFlushAll && highest >= static_cast<uint32_t>(engine.db_count())) {
     return Status::invalid_argument("NVM log writes to db " + std::to_string(highest) +
@@ -222,9 +263,10 @@ Status NvmPersistence::apply_to_dram(Engine& engine, const LogOp& op, bool store
   switch (op.kind) {
     case LogOpKind::kUpsert: {
       Db& target = engine.db(db);
-      Entry* e = target.find_resident(op.key);
+      const uint64_t hash = key_hash != nullptr ? *key_hash : target.key_hash(op.key);
+      Entry* e = target.find_resident(op.key, hash);
       Encoding encoding = encoding_for_new_string(op.value);
-      e = e == nullptr ? target.insert(op.key, op.value, encoding)
+      e = e == nullptr ? target.insert(op.key, op.value, encoding, hash)
                        : target.replace_value(e, op.value, encoding);
       if (op.expire_ms != kNoExpire) {
         target.set_expire(e, op.expire_ms);

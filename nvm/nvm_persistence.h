@@ -256,10 +256,18 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
                                       size_t store_bytes);
   Status open_pair(int64_t now_ms);
   Status apply_log_tail(Engine& engine);
-  Status apply_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
-                           uint64_t* last_seq);
+  // Decodes a tail record into tail_batch_, whose records are applied
+  // together (apply_tail_batch) once it holds kTailBatchOps ops or more.
+  Status add_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
+                         uint64_t* last_seq);
+  // Prefetches the DRAM buckets, then entries, of the batch's keys and
+  // applies its records in order: each op of a tail record otherwise waits
+  // for two cache misses in a keyspace much larger than the cache.
+  Status apply_tail_batch(Engine& engine, uint64_t applied, uint64_t* last_seq);
   Status resolve_link(bool pending, LogOp* op);
-  Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending);
+  // `key_hash`: the key's hash in its Db, when the caller has it.
+  Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending,
+                       const uint64_t* key_hash = nullptr);
   // Drops the fill once it is done (it may finish inside a command).
   void reap_fill();
   void log_pending_unit();
@@ -292,7 +300,18 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   bool offloads_pending_ = false;
   int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
-  std::vector<LogOp> tail_ops_;  // apply_tail_record's, reused
+  // Recovery's batch of tail records (add_tail_record), reused.
+  struct TailRecord {
+    uint64_t seq;
+    size_t end_op;  // its ops end here in tail_batch_.ops
+  };
+  struct TailBatch {
+    std::vector<LogOp> ops;
+    std::vector<TailRecord> records;
+    std::vector<LogOp> decoded;  // one record's
+  };
+  static constexpr size_t kTailBatchOps = 48;
+  TailBatch tail_batch_;
   uint64_t next_seq_ = 1;
   std::vector<StructuralOp> structural_;
   TouchedKeys touched_;

@@ -14,12 +14,6 @@
 namespace amber::nvm {
 namespace {
 
-// Ops that set one key's state: a later one on the same key supersedes them.
-bool is_key_op(const LogOp& op) {
-  return op.kind == LogOpKind::kUpsert || op.kind == LogOpKind::kRemove ||
-         op.kind == LogOpKind::kLink;
-}
-
 size_t key_op_count(const std::vector<LogOp>& ops) {
   return static_cast<size_t>(std::count_if(ops.begin(), ops.end(), is_key_op));
 }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/zeroed_buckets.h"
 #include "nvm/log_record.h"
 #include "nvm/pmem_log.h"
 #include "nvm/pmem_store.h"
@@ -114,8 +115,10 @@ class Replayer {
   SupersededOps plan_;
   uint64_t plan_lsn_;            // records before it are planned
   std::vector<LogOp> plan_ops_;  // the record being planned
-  // A ring of the planned records' summaries, by record number.
-  std::vector<Summary> summaries_;
+  // A ring of the planned records' summaries, by record number. Up to
+  // 12 MiB: zeroed lazily by the kernel, so that a restart does not write
+  // it all before serving.
+  ZeroedBuckets<Summary> summaries_;
   uint64_t records_planned_ = 0;
   uint64_t records_applied_ = 0;  // the head's record number
   uint64_t superseded_ops_ = 0;

@@ -103,6 +103,50 @@ TEST(NvmPersistence, SwapAndFlushInsideMultiExecReplayInOrder) {
   EXPECT_EQ(persisted.count({2, "k1"}), 1u);
 }
 
+// Recovery applies the unfolded log to DRAM in batches of records whose
+// keys it hashes and prefetches first: a SWAPDB (which swaps the databases'
+// hash seeds) or FLUSHDB anywhere inside a batch, and a record with more
+// keys than a batch holds, must not change what a key ends up as.
+TEST(NvmPersistence, AnUnfoldedTailWithSwapsAmongItsRecordsRecoversInOrder) {
+  TempDir dir;
+  Keyspace persisted;
+  {
+    Node n(dir.path, kSmallBytes, 1'700'000'000'000'000);
+    ASSERT_TRUE(n.status.ok());
+    for (int i = 0; i < 400; ++i) {
+      const std::string db = std::to_string(i % 3);
+      n.run({"SELECT", db});
+      const std::string key = "k" + std::to_string(i % 23);
+      const std::string value = "v" + std::to_string(i);
+      if (i % 37 == 11) {
+        n.run({"SWAPDB", db, std::to_string((i + 1) % 3)});
+      } else if (i % 101 == 50) {
+        n.run({"FLUSHDB"});
+      } else if (i % 89 == 7) {
+        std::vector<std::string> keys;
+        for (int k = 0; k < 120; ++k) keys.push_back("m" + std::to_string(k));
+        std::vector<std::string_view> mset{"MSET"};
+        for (const std::string& k : keys) {
+          mset.push_back(k);
+          mset.push_back(value);
+        }
+        EXPECT_EQ(n.h.run_vector(n.h.session, mset), "+OK\r\n");
+      } else if (i % 13 == 5) {
+        n.run({"DEL", key});
+      } else {
+        n.run({"SET", key, value});
+      }
+    }
+    n.nvm->before_reply();
+    persisted = dump(n.h.engine);
+  }  // crash with every record still in the log
+  Node r(dir.path, kSmallBytes, 1'700'000'000'000'000);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_GT(r.nvm->stats().tail_records, 300u);
+  EXPECT_EQ(dump(r.h.engine), persisted);
+  EXPECT_GT(persisted.size(), 100u);
+}
+
 TEST(NvmPersistence, KeysExpiredWhileDownReadAsGoneAndTheirRemovalIsLogged) {
   TempDir dir;
   {
