@@ -44,7 +44,9 @@ void Replayer::plan_ahead(uint64_t end) {
     if (waiting > 0) plan_.add(std::span(pending.data(), waiting));
     waiting = 0;
   };
-  while (plan_lsn_ < end && records_planned_ - records_applied_ < summaries_.size()) {
+  const uint64_t last_record = records_planned_ + kPlanRecordsPerCall;
+  while (plan_lsn_ < end && records_planned_ < last_record &&
+         records_planned_ - records_applied_ < summaries_.size()) {
     std::string_view payload;
     uint64_t next_lsn;
     log_->read(plan_lsn_, &payload, &next_lsn);

@@ -14,15 +14,13 @@
 // Folding a record costs a few cache misses in the store (the key's index
 // slot, the item it points to); a step decodes records a few ahead of the
 // one it applies and prefetches them, so that those misses overlap.
-// Before it applies them, a step plans every durable record up to the tail
-// (nvm/superseded_ops.h): an upsert or remove that a later durable record
-// overwrites is skipped, so a key rewritten while its records wait costs
-// the store one write. Recovery replays the overwriting record after any
-// crash, as it is after the skipped one in the same log. The plan also
-// keeps a summary of each record (where the next starts, its seq, its op
-// counts), so that a record whose every op is superseded is applied
-// without reading it back from the log.
-// Threads: one thread at a time (the host's).
+// Before it applies them, a step plans the durable records ahead of them, a
+// few thousand at a time, up to the tail (nvm/superseded_ops.h): an upsert or remove that a later
+// durable record overwrites is skipped, so a key rewritten while its records wait costs the store
+// one write. Recovery replays the overwriting record after any crash, as it is after the skipped
+// one in the same log. The plan also keeps a summary of each record (where the next starts, its
+// seq, its op counts), so that a record whose every op is superseded is applied without reading it
+// back from the log. Threads: one thread at a time (the host's).
 #pragma once
 
 #include <array>
@@ -57,10 +55,17 @@ class Replayer {
   // corrupt record, a full store) nothing past the last good unit is freed.
   Status step(size_t max_records, size_t* applied_records = nullptr);
   // Plans the records appended up to `lsn` while they are still in the
-  // cache (the host calls it just before persisting a batch).
+  // cache (the host calls it just before persisting a batch), at most
+  // kPlanRecordsPerCall of them: after a restart the plan starts at the
+  // log's head, and planning a whole unfolded tail at once held the first
+  // write up for tens of milliseconds. A step plans the rest as it reaches
+  // them.
   // REQUIRES: they are durable (PmemLog::persist()) before the next step():
   // a record that supersedes another must be one recovery replays.
   void plan(uint64_t lsn) { plan_ahead(lsn); }
+  static constexpr size_t kPlanRecordsPerCall = 4096;
+  // Records before it are planned.
+  uint64_t planned_lsn() const { return plan_lsn_; }
   // Durable log bytes not yet folded into the store.
   uint64_t lag_bytes() const { return log_->tail_lsn() - log_->head_lsn(); }
   bool caught_up() const { return log_->head_lsn() == log_->tail_lsn(); }
@@ -96,7 +101,8 @@ class Replayer {
   // Ops whose plan-table buckets are prefetched together.
   static constexpr size_t kPlanBatch = 16;
 
-  // Plans the records from plan_lsn_ up to `end` while the plan has room.
+  // Plans the records from plan_lsn_ up to `end` while the plan has room,
+  // at most kPlanRecordsPerCall.
   void plan_ahead(uint64_t end);
   Status apply(const Decoded& record);
   // Decodes the record at `lsn` (summarised by `summary`), whose first key

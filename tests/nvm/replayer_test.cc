@@ -110,6 +110,32 @@ TEST(Replayer, SustainedWritesOnASmallLogAreBackPressuredNeverLost) {
   EXPECT_EQ(testing::check_accounting(*p.store, got, blocks), "");
 }
 
+// After a restart the plan starts at the log's head: one plan() call must
+// not plan a whole long tail (it runs before a batch's replies leave), and
+// the steps must still skip what the rest of the tail supersedes.
+TEST(Replayer, APlanCallPlansABoundedNumberOfRecordsAndTheStepsPlanTheRest) {
+  Pair p = make_pair_of(1 << 20, 1 << 20, 8192);
+  LogRecordBuilder builder;
+  const uint64_t records = Replayer::kPlanRecordsPerCall + 1000;
+  for (uint64_t seq = 1; seq <= records; ++seq) {
+    builder.begin(seq);
+    builder.upsert(0, "k" + std::to_string(seq % 50), std::to_string(seq), -1);
+    ASSERT_TRUE(p.log->append(builder.bytes()));
+  }
+  p.log->persist();
+  Replayer replayer(p.log.get(), p.store.get());
+  replayer.plan(p.log->tail_lsn());
+  EXPECT_GT(replayer.planned_lsn(), p.log->head_lsn());
+  EXPECT_LT(replayer.planned_lsn(), p.log->tail_lsn());
+  while (!replayer.caught_up()) ASSERT_TRUE(replayer.step(100).ok());
+  EXPECT_EQ(replayer.superseded_ops(), records - 50);
+  StoreItemView item;
+  bool found = false;
+  ASSERT_TRUE(p.store->get(0, "k" + std::to_string(records % 50), &item, &found).ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(item.value, std::to_string(records));
+}
+
 TEST(Replayer, RecordsAlreadyAppliedAreSkipped) {
   Pair p = make_pair_of(8192, 1 << 20, 1024);
   LogRecordBuilder builder;
