@@ -14,13 +14,15 @@
 // Folding a record costs a few cache misses in the store (the key's index
 // slot, the item it points to); a step decodes records a few ahead of the
 // one it applies and prefetches them, so that those misses overlap.
-// Before it applies them, a step plans the durable records ahead of them, a
-// few thousand at a time, up to the tail (nvm/superseded_ops.h): an upsert or remove that a later
-// durable record overwrites is skipped, so a key rewritten while its records wait costs the store
-// one write. Recovery replays the overwriting record after any crash, as it is after the skipped
-// one in the same log. The plan also keeps a summary of each record (where the next starts, its
-// seq, its op counts), so that a record whose every op is superseded is applied without reading it
-// back from the log. Threads: one thread at a time (the host's).
+// Before it applies them, a step plans the durable records ahead of them
+// (a few thousand at a time, up to the tail; nvm/superseded_ops.h): an
+// upsert or remove that a later durable record overwrites is skipped, so a
+// key rewritten while its records wait costs the store one write. Recovery
+// replays the overwriting record after any crash, as it is after the
+// skipped one in the same log. The plan also keeps a summary of each record
+// (where the next starts, its seq, its op counts), so that a record whose
+// every op is superseded is applied without reading it back from the log.
+// Threads: one thread at a time (the host's).
 #pragma once
 
 #include <array>
