@@ -10,6 +10,7 @@ std::span<const FuzzTarget> all_targets() {
       {"rdb_loader", fuzz_rdb_loader},   {"engine", fuzz_engine},
       {"manifest", fuzz_manifest},       {"nvm_log", fuzz_nvm_log},
       {"nvm_store", fuzz_nvm_store},     {"aof_loader", fuzz_aof_loader},
+      {"nvm_tail", fuzz_nvm_tail},
   };
   return kTargets;
 }

@@ -21,6 +21,7 @@ int fuzz_engine(const uint8_t* data, size_t size);
 int fuzz_manifest(const uint8_t* data, size_t size);
 int fuzz_nvm_log(const uint8_t* data, size_t size);
 int fuzz_nvm_store(const uint8_t* data, size_t size);
+int fuzz_nvm_tail(const uint8_t* data, size_t size);
 int fuzz_aof_loader(const uint8_t* data, size_t size);
 
 struct FuzzTarget {
