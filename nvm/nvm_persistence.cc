@@ -164,11 +164,11 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
   const uint64_t applied = store_->applied_seq();
   uint64_t last_seq = applied;
   Status status;
+  TailBatch batch;
   log_->for_each_durable_record([&](std::string_view payload, uint64_t /*next_lsn*/) {
-    if (status.ok()) status = add_tail_record(engine, payload, applied, &last_seq);
+    if (status.ok()) status = add_tail_record(engine, payload, applied, batch, &last_seq);
   });
-  if (status.ok()) status = apply_tail_batch(engine, applied, &last_seq);
-  tail_batch_ = TailBatch();
+  if (status.ok()) status = apply_tail_batch(engine, applied, batch, &last_seq);
   next_seq_ = last_seq + 1;
   // The walk pinned every pending link's item: the replay need not again.
   if (status.ok()) replayer_->note_unlinked_items_pinned();
@@ -176,23 +176,23 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
 }
 
 Status NvmPersistence::add_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
-                                       uint64_t* last_seq) {
+                                       TailBatch& batch, uint64_t* last_seq) {
   uint64_t seq;
-  Status decoded = decode_log_record(payload, &seq, &tail_batch_.decoded);
+  Status decoded = decode_log_record(payload, &seq, &batch.decoded);
   if (!decoded.ok()) {
     // The records before it are applied, as they would be one by one.
-    AMBER_RETURN_IF_ERROR(apply_tail_batch(engine, applied, last_seq));
+    AMBER_RETURN_IF_ERROR(apply_tail_batch(engine, applied, batch, last_seq));
     return decoded;
   }
-  tail_batch_.ops.insert(tail_batch_.ops.end(), tail_batch_.decoded.begin(),
-                         tail_batch_.decoded.end());
-  tail_batch_.records.push_back({seq, tail_batch_.ops.size()});
-  if (tail_batch_.ops.size() < kTailBatchOps) return Status();
-  return apply_tail_batch(engine, applied, last_seq);
+  batch.ops.insert(batch.ops.end(), batch.decoded.begin(), batch.decoded.end());
+  batch.records.push_back({seq, batch.ops.size()});
+  if (batch.ops.size() < kTailBatchOps) return Status();
+  return apply_tail_batch(engine, applied, batch, last_seq);
 }
 
-Status NvmPersistence::apply_tail_batch(Engine& engine, uint64_t applied, uint64_t* last_seq) {
-  std::vector<LogOp>& ops = tail_batch_.ops;
+Status NvmPersistence::apply_tail_batch(Engine& engine, uint64_t applied, TailBatch& batch,
+                                        uint64_t* last_seq) {
+  std::vector<LogOp>& ops = batch.ops;
   // The keys of the ops before the batch's first FLUSHDB, FLUSHALL or
   // SWAPDB (which swaps the databases' hash seeds) are hashed once, here.
   std::array<uint64_t, 2 * kTailBatchOps> hashes;
@@ -209,10 +209,10 @@ Status NvmPersistence::apply_tail_batch(Engine& engine, uint64_t applied, uint64
     engine.db(static_cast<int>(ops[i].db)).prefetch_chain(hashes[i]);
   }
   size_t first_op = 0;
-  for (const TailRecord& record : tail_batch_.records) {
+  for (const TailRecord& record : batch.records) {
+    const bool pending = record.seq > applied;
     for (size_t i = first_op; i < record.end_op; ++i) {
       LogOp& op = ops[i];
-      const bool pending = record.seq > applied;
       if (op.kind == LogOpKind::kLink) AMBER_RETURN_IF_ERROR(resolve_link(pending, &op));
       AMBER_RETURN_IF_ERROR(apply_to_dram(engine, op, pending, i < hashed ? &hashes[i] : nullptr));
       if (!pending) continue;
@@ -228,7 +228,7 @@ Status NvmPersistence::apply_tail_batch(Engine& engine, uint64_t applied, uint64
     ++stats_.tail_records;
   }
   ops.clear();
-  tail_batch_.records.clear();
+  batch.records.clear();
   return Status();
 }
 

@@ -27,11 +27,13 @@
 // A full log applies back-pressure (the log is persisted, then replayed into
 // the store until the record fits): a record is never dropped. A value
 // longer than link_threshold_bytes() may be written into the store and
-// linked from the record instead (nvm/log_record.h). The host refuses, before it runs, a command or
-// transaction whose record could exceed half the log, or whose linked value the store has no room
-// for (nvm/record_bound.h); a unit that still outgrows a record (DEBUG POPULATE) is split into
-// several records and may be visible in part after a crash, and a unit with an op that cannot be
-// logged is dropped whole and makes the mode unhealthy. Threads: the engine's one thread.
+// linked from the record instead (nvm/log_record.h). The host refuses,
+// before it runs, a command or transaction whose record could exceed half
+// the log, or whose linked value the store has no room for
+// (nvm/record_bound.h); a unit that still outgrows a record (DEBUG
+// POPULATE) is split into several records and may be visible in part after
+// a crash, and a unit with an op that cannot be logged is dropped whole and
+// makes the mode unhealthy. Threads: the engine's one thread.
 #pragma once
 
 #include <cstdint>
@@ -256,14 +258,25 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
                                       size_t store_bytes);
   Status open_pair(int64_t now_ms);
   Status apply_log_tail(Engine& engine);
-  // Decodes a tail record into tail_batch_, whose records are applied
-  // together (apply_tail_batch) once it holds kTailBatchOps ops or more.
+  // Recovery's batch of tail records (apply_log_tail's, reused).
+  struct TailRecord {
+    uint64_t seq;
+    size_t end_op;  // its ops end here in TailBatch::ops
+  };
+  struct TailBatch {
+    std::vector<LogOp> ops;
+    std::vector<TailRecord> records;
+    std::vector<LogOp> decoded;  // one record's
+  };
+  static constexpr size_t kTailBatchOps = 48;
+  // Decodes a tail record into `batch`, whose records are applied together
+  // (apply_tail_batch) once it holds kTailBatchOps ops or more.
   Status add_tail_record(Engine& engine, std::string_view payload, uint64_t applied,
-                         uint64_t* last_seq);
+                         TailBatch& batch, uint64_t* last_seq);
   // Prefetches the DRAM buckets, then entries, of the batch's keys and
   // applies its records in order: each op of a tail record otherwise waits
   // for two cache misses in a keyspace much larger than the cache.
-  Status apply_tail_batch(Engine& engine, uint64_t applied, uint64_t* last_seq);
+  Status apply_tail_batch(Engine& engine, uint64_t applied, TailBatch& batch, uint64_t* last_seq);
   Status resolve_link(bool pending, LogOp* op);
   // `key_hash`: the key's hash in its Db, when the caller has it.
   Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending,
@@ -300,18 +313,6 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   bool offloads_pending_ = false;
   int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
-  // Recovery's batch of tail records (add_tail_record), reused.
-  struct TailRecord {
-    uint64_t seq;
-    size_t end_op;  // its ops end here in tail_batch_.ops
-  };
-  struct TailBatch {
-    std::vector<LogOp> ops;
-    std::vector<TailRecord> records;
-    std::vector<LogOp> decoded;  // one record's
-  };
-  static constexpr size_t kTailBatchOps = 48;
-  TailBatch tail_batch_;
   uint64_t next_seq_ = 1;
   std::vector<StructuralOp> structural_;
   TouchedKeys touched_;
