@@ -16,11 +16,20 @@ namespace {
 // sds's growth rule: double below 1 MiB, then grow by 1 MiB.
 constexpr size_t kGreedyLimit = 1024 * 1024;
 
-// Writes into `dst` (room for header, key and value) the entry `stub` with
+// Copies the header of `from` into `to`, which keeps its own layout (tagged
+// or not); the tag goes along when both have one.
+void copy_header(Entry* to, const Entry& from) {
+  const uint32_t tagged = to->tagged;
+  std::memcpy(to, &from, sizeof(Entry));
+  to->tagged = tagged;
+  if (to->is_tagged()) to->tag() = from.is_tagged() ? from.tag() : 0;
+}
+
+// Writes into `e` (room for header, key and value) the entry `stub` with
 // `value` in place of its handle.
-Entry* write_with_value(void* dst, const Entry& stub, std::string_view value) {
-  Entry* e = static_cast<Entry*>(dst);
-  std::memcpy(e, &stub, sizeof(Entry) + stub.key_len);
+Entry* write_with_value(Entry* e, const Entry& stub, std::string_view value) {
+  copy_header(e, stub);
+  std::memcpy(e->key_data(), stub.key_data(), stub.key_len);
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
   e->value_len = static_cast<uint32_t>(value.size());
   e->offloaded = 0;
@@ -31,15 +40,18 @@ Entry* write_with_value(void* dst, const Entry& stub, std::string_view value) {
 
 Entry* Db::allocate(std::string_view key, size_t value_capacity) {
   AMBER_ASSERT(key.size() <= UINT32_MAX);
-  void* memory = std::malloc(sizeof(Entry) + key.size() + value_capacity);
+  const size_t prefix = tag_entries_ ? sizeof(uint64_t) : 0;
+  void* memory = std::malloc(prefix + sizeof(Entry) + key.size() + value_capacity);
   AMBER_ASSERT(memory != nullptr);
-  Entry* e = static_cast<Entry*>(memory);
-  entry_bytes_ += malloc_usable_size(e);
+  Entry* e = reinterpret_cast<Entry*>(static_cast<char*>(memory) + prefix);
+  entry_bytes_ += malloc_usable_size(memory);
   e->next = nullptr;
   e->expire_ms = kNoExpire;
   e->key_len = static_cast<uint32_t>(key.size());
   e->value_len = 0;
   e->volatile_slot = 0;
+  e->tagged = tag_entries_ ? 1 : 0;
+  if (tag_entries_) e->tag() = 0;
   e->offloaded = 0;
   e->snapshot_mark = 0;
   e->lru = 0;
@@ -51,9 +63,9 @@ Entry* Db::allocate(std::string_view key, size_t value_capacity) {
 }
 
 void Db::release(Entry* e) {
-  entry_bytes_ -= malloc_usable_size(e);
+  entry_bytes_ -= e->allocated_bytes();
   if (e->is_offloaded()) --offloaded_count_;
-  std::free(e);
+  std::free(e->allocation());
 }
 
 Db::Db(uint64_t hash_seed) : dict_(hash_seed) {}
@@ -83,11 +95,13 @@ Entry* Db::insert(std::string_view key, std::string_view value, Encoding encodin
 Entry* Db::reallocate(Entry* e, size_t value_capacity) {
   Entry** link = dict_.find_link(e->key());
   AMBER_ASSERT(link != nullptr && *link == e);
-  entry_bytes_ -= malloc_usable_size(e);
-  void* memory = std::realloc(e, sizeof(Entry) + e->key_len + value_capacity);
+  entry_bytes_ -= e->allocated_bytes();
+  const size_t prefix = e->prefix_bytes();
+  void* memory =
+      std::realloc(e->allocation(), prefix + sizeof(Entry) + e->key_len + value_capacity);
   AMBER_ASSERT(memory != nullptr);
-  Entry* moved = static_cast<Entry*>(memory);
-  entry_bytes_ += malloc_usable_size(moved);
+  Entry* moved = reinterpret_cast<Entry*>(static_cast<char*>(memory) + prefix);
+  entry_bytes_ += malloc_usable_size(memory);
   *link = moved;
   if (moved->has_expire()) volatile_[moved->volatile_slot] = moved;
   return moved;
@@ -109,7 +123,7 @@ void Db::relink(Entry* from, Entry* to) {
 Entry* Db::offload(Entry* e, uint64_t handle) {
   AMBER_ASSERT(tier_ != nullptr && !e->is_offloaded());
   Entry* stub = allocate(e->key(), sizeof(handle));
-  std::memcpy(stub, e, sizeof(Entry));
+  copy_header(stub, *e);
   std::memcpy(stub->value_data(), &handle, sizeof(handle));
   stub->offloaded = 1;
   relink(e, stub);
@@ -159,7 +173,10 @@ const Entry& Db::readable(const Entry& e, EntryScratch* scratch) const {
   std::string_view value = tier_->read(e.offload_handle(), e.value_len);
   const size_t bytes = sizeof(Entry) + e.key_len + value.size();
   scratch->resize((bytes + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-  Entry* copy = write_with_value(scratch->data(), e, value);
+  // A copy for reading: no tag word before it.
+  Entry* copy = reinterpret_cast<Entry*>(scratch->data());
+  copy->tagged = 0;
+  write_with_value(copy, e, value);
   copy->next = nullptr;
   return *copy;
 }
@@ -214,7 +231,7 @@ void Db::set_expire(Entry* e, int64_t when_ms) {
   AMBER_ASSERT(when_ms != kNoExpire);
   preserve(e);
   if (!e->has_expire()) {
-    AMBER_ASSERT(volatile_.size() < (1u << 30));
+    AMBER_ASSERT(volatile_.size() < (1u << 29));
     e->volatile_slot = static_cast<uint32_t>(volatile_.size());
     volatile_.push_back(e);
   }

@@ -109,6 +109,9 @@ class Db {
   // Offloaded entries left after a detach can only be freed (the Db's
   // destruction or clear()): find() would have nowhere to read them from.
   void set_value_tier(ValueTier* tier) { tier_ = tier; }
+  // Entries created from now on are tagged (entry.h): NVM mode keeps in
+  // each where its log last wrote the key.
+  void set_tag_entries(bool on) { tag_entries_ = on; }
   // Replaces the value of `e` by `handle` (the tier holds the value). The
   // entry moves: use the returned pointer. REQUIRES: a tier is attached,
   // !e->is_offloaded().
@@ -233,6 +236,7 @@ class Db {
   bool parity_ = false;
   LazyKeyspace* lazy_ = nullptr;
   ValueTier* tier_ = nullptr;
+  bool tag_entries_ = false;
   // find_for_read()'s copies of offloaded entries, used in turn.
   std::array<EntryScratch, 2> read_scratch_;
   size_t next_read_scratch_ = 0;

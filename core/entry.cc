@@ -9,10 +9,12 @@
 namespace amber {
 
 size_t Entry::value_capacity() const {
-  return malloc_usable_size(const_cast<Entry*>(this)) - sizeof(Entry) - key_len;
+  return allocated_bytes() - prefix_bytes() - sizeof(Entry) - key_len;
 }
 
-size_t Entry::allocated_bytes() const { return malloc_usable_size(const_cast<Entry*>(this)); }
+size_t Entry::allocated_bytes() const {
+  return malloc_usable_size(const_cast<void*>(allocation()));
+}
 
 bool Entry::is_shared_integer() const {
   // Redis's OBJ_SHARED_INTEGERS.

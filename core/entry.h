@@ -16,6 +16,11 @@
 // value is, and value() must not be called (Db::find brings the value back;
 // Db::readable gives whole-keyspace readers a full copy).
 //
+// A *tagged* entry (NVM mode, Db::set_tag_entries) has one more word just
+// before its header, which NVM mode uses to remember where in its log the
+// key was last written (nvm/nvm_persistence.h); the allocation then starts
+// there. Other modes do not pay for it.
+//
 // Entries are owned by a Db; only Db creates, resizes and frees them, because
 // a resize may move an entry and Db must re-link it.
 #pragma once
@@ -52,7 +57,8 @@ struct Entry {
   uint32_t key_len;
   uint32_t value_len;
   // Index in Db's volatile-key list when expire_ms != kNoExpire.
-  uint32_t volatile_slot : 30;
+  uint32_t volatile_slot : 29;
+  uint32_t tagged : 1;     // the tag word precedes the header (see above)
   uint32_t offloaded : 1;  // the value lives in the ValueTier (see above)
   // Snapshot copy-on-write: the entry is saved by the running snapshot when
   // this equals the db's parity (see core/persist/snapshot.h). Only Db sets it.
@@ -75,6 +81,14 @@ struct Entry {
   Encoding value_encoding() const { return static_cast<Encoding>(encoding); }
   bool has_expire() const { return expire_ms != kNoExpire; }
   bool is_offloaded() const { return offloaded != 0; }
+  bool is_tagged() const { return tagged != 0; }
+  // REQUIRES: is_tagged().
+  uint64_t& tag() { return reinterpret_cast<uint64_t*>(this)[-1]; }
+  uint64_t tag() const { return reinterpret_cast<const uint64_t*>(this)[-1]; }
+  // Where the entry's allocation starts.
+  void* allocation() { return reinterpret_cast<char*>(this) - prefix_bytes(); }
+  const void* allocation() const { return reinterpret_cast<const char*>(this) - prefix_bytes(); }
+  size_t prefix_bytes() const { return tagged ? sizeof(uint64_t) : 0; }
   // REQUIRES: is_offloaded().
   uint64_t offload_handle() const {
     uint64_t handle;

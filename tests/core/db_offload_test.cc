@@ -213,5 +213,43 @@ TEST_F(DbOffloadTest, AnRdbOfADbWithOffloadedValuesHoldsTheValues) {
   }
 }
 
+// NVM mode's tag word (entry.h) stays with its key through every move Db
+// makes of the entry, and is counted in the DRAM it takes.
+TEST_F(DbOffloadTest, ATaggedEntryKeepsItsTagWhenItsValueGrowsOrLeavesOrComesBack) {
+  Entry* plain = db.insert("plain", "v", Encoding::kRaw);
+  EXPECT_FALSE(plain->is_tagged());
+  db.set_tag_entries(true);
+  Entry* e = db.insert("k", "short", Encoding::kRaw);
+  ASSERT_TRUE(e->is_tagged());
+  EXPECT_EQ(e->tag(), 0u);
+  EXPECT_EQ(e->allocated_bytes(), malloc_usable_size(e->allocation()));
+  EXPECT_EQ(e->value_capacity(), e->allocated_bytes() - 8 - sizeof(Entry) - 1);
+  e->tag() = 0x1234;
+  const size_t before = db.dram_bytes();
+  const size_t small = e->allocated_bytes();
+  e = db.resize_value(e, 5000);  // moves the entry
+  EXPECT_EQ(e->tag(), 0x1234u);
+  EXPECT_EQ(e->value_len, 5000u);
+  EXPECT_EQ(db.dram_bytes() - before, e->allocated_bytes() - small);
+  e = offload("k");
+  ASSERT_TRUE(e->is_tagged());
+  EXPECT_EQ(e->tag(), 0x1234u);
+  // A whole-keyspace reader's copy has no tag word before it.
+  EntryScratch scratch;
+  const Entry& copy = db.readable(*e, &scratch);
+  EXPECT_FALSE(copy.is_tagged());
+  EXPECT_EQ(copy.value_len, 5000u);
+  e = db.find("k");  // brought back
+  EXPECT_FALSE(e->is_offloaded());
+  EXPECT_EQ(e->tag(), 0x1234u);
+  EXPECT_EQ(e->value().size(), 5000u);
+  // The untagged entry written before is still what it was.
+  EXPECT_FALSE(db.find("plain")->is_tagged());
+  EXPECT_EQ(db.find("plain")->value(), "v");
+  db.erase("k");
+  db.erase("plain");
+  EXPECT_EQ(db.size(), 0u);
+}
+
 }  // namespace
 }  // namespace amber
