@@ -42,6 +42,7 @@ void NvmPersistence::detach() {
   fill_.reset();
   tier_.reset();
   if (engine_ == nullptr) return;
+  for (int i = 0; i < engine_->db_count(); ++i) engine_->db(i).set_tag_entries(false);
   engine_->set_propagation_sink(nullptr);
   engine_->set_keyspace_observer(nullptr);
   engine_ = nullptr;
@@ -170,6 +171,9 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
   });
   if (status.ok()) status = apply_tail_batch(engine, applied, batch, &last_seq);
   next_seq_ = last_seq + 1;
+  // The Replayer numbers key ops from the head: the next op logged follows
+  // the tail's.
+  overwrites_.reset(batch.key_ops);
   // The walk pinned every pending link's item: the replay need not again.
   if (status.ok()) replayer_->note_unlinked_items_pinned();
   return status;
@@ -184,6 +188,8 @@ Status NvmPersistence::add_tail_record(Engine& engine, std::string_view payload,
     AMBER_RETURN_IF_ERROR(apply_tail_batch(engine, applied, batch, last_seq));
     return decoded;
   }
+  batch.key_ops +=
+      static_cast<uint64_t>(std::count_if(batch.decoded.begin(), batch.decoded.end(), is_key_op));
   batch.ops.insert(batch.ops.end(), batch.decoded.begin(), batch.decoded.end());
   batch.records.push_back({seq, batch.ops.size()});
   if (batch.ops.size() < kTailBatchOps) return Status();
@@ -313,6 +319,9 @@ Status NvmPersistence::recover(Engine& engine) {
   tier_->set_max_dram_bytes(options_.max_dram_bytes, next_seq_);
   fill_ = std::make_unique<StoreFill>(engine, *store_);
   fill_->set_capacity_tier(tier_.get());
+  // Every entry from here on keeps the tag of the last op logged on its key
+  // (nvm/overwrite_tracker.h).
+  for (int i = 0; i < engine.db_count(); ++i) engine.db(i).set_tag_entries(true);
   s = apply_log_tail(engine);
   if (!s.ok()) {
     fill_.reset();
@@ -508,15 +517,17 @@ void NvmPersistence::log_pending_unit() {
       builder_.swap_db(static_cast<uint32_t>(op.db), static_cast<uint32_t>(op.with));
     }
     tier_->note_db_op(next_seq_ - 1);
+    overwrites_.structural_op();
   }
   const bool link_all = structural_.empty() && links_a_value();
   for (size_t i = 0; i < touched_.size() && logged; ++i) {
     const auto [db, key] = touched_.at(i);
     // Touched keys are resident unless removed: never fault one in here.
-    const Entry* e = engine_->db(db).find_resident(key);
+    Entry* e = engine_->db(db).find_resident(key);
     if (e == nullptr) {
       logged = make_room(kRemoveOverheadBytes + key.size());
       if (logged) builder_.remove(static_cast<uint32_t>(db), key);
+      if (logged) overwrites_.untracked_key_op();
     } else if (link_all ||
                (structural_.empty() && links_rather_than_logs(key.size(), e->value().size()))) {
       logged = log_link(db, key);
@@ -529,13 +540,26 @@ void NvmPersistence::log_pending_unit() {
       logged = make_room(kUpsertOverheadBytes + key.size() + e->value().size());
       if (logged && fill_may_run) e = engine_->db(db).find_resident(key);
       if (logged) builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
+      if (logged) track_key_op(db, e);
     }
     if (logged) tier_->note_key(key, next_seq_ - 1);
   }
   structural_.clear();
   touched_.clear();
   swap_echo_ = {-1, -1};
-  if (logged && builder_.op_count() > 0) append_record();
+  if (!logged) {
+    overwrites_.record_dropped();
+  } else if (builder_.op_count() > 0) {
+    append_record();
+  }
+}
+
+void NvmPersistence::track_key_op(int db, Entry* e) {
+  if (e->is_tagged()) {
+    overwrites_.key_op(static_cast<uint32_t>(db), &e->tag());
+  } else {
+    overwrites_.untracked_key_op();
+  }
 }
 
 // A unit of several keys with a value too long to log links every value it
@@ -579,7 +603,7 @@ bool NvmPersistence::log_link(int db, std::string_view key) {
   if (!catch_up()) return false;
   // Looked up after a catch-up, which completes a fill in progress (the
   // fill leaves a key this unit wrote alone: its value is in DRAM).
-  const Entry* e = engine_->db(db).find_resident(key);
+  Entry* e = engine_->db(db).find_resident(key);
   AMBER_ASSERT(e != nullptr && !e->is_offloaded());
   uint64_t offset = 0;
   Status s = store_->write_unlinked(static_cast<uint32_t>(db), key, e->value(), e->expire_ms,
@@ -591,6 +615,7 @@ bool NvmPersistence::log_link(int db, std::string_view key) {
     return false;
   }
   builder_.link(static_cast<uint32_t>(db), key, offset);
+  track_key_op(db, e);
   ++stats_.linked_values;
   return true;
 }
@@ -627,15 +652,18 @@ void NvmPersistence::append_record() {
     }
     log_->persist();
     ++stats_.persists;
+    if (log_region_->health().ok()) overwrites_.hand_over(*replayer_);
     size_t applied = 0;
     Status s = replayer_->step(options_.replay_records_per_step, &applied);
     ++stats_.backpressure_steps;
     if (!s.ok() || applied == 0) {
       ++stats_.unlogged_writes;
       fail(s.ok() ? Status::io_error("NVM log full and nothing to replay") : s);
+      overwrites_.record_dropped();
       return;
     }
   }
+  overwrites_.record_appended();
   ++stats_.records_appended;
   stats_.bytes_appended += payload.size();
 }
@@ -655,12 +683,16 @@ void NvmPersistence::before_reply() {
 bool NvmPersistence::persist_log() {
   if (log_->appended_lsn() == log_->tail_lsn()) return true;
   // While the batch's records are still in the cache (persist() flushes
-  // them out): the replay skips what they overwrite once they are durable.
+  // them out).
   replayer_->plan(log_->appended_lsn());
   log_->persist();
   ++stats_.persists;
   Status health = log_region_->health();
-  if (health.ok()) return true;
+  if (health.ok()) {
+    // Durable now: the replay may skip what they overwrite.
+    overwrites_.hand_over(*replayer_);
+    return true;
+  }
   ++stats_.unlogged_writes;
   fail(health);
   return false;

@@ -14,6 +14,10 @@
 //          ─ recover()      ─> map the store, put the unreplayed log tail in
 //                              DRAM, serve; the rest comes in lazily
 //
+// Each DRAM entry carries a tag (core/entry.h): the last op logged on its
+// key. Logging a key again overwrites that op, which the replay then skips
+// once the new record is durable (nvm/overwrite_tracker.h).
+//
 // Restart (recover) costs the log tail, not the keyspace: the store is
 // mapped, the records it has not applied yet go into DRAM, and a StoreFill
 // (nvm/store_fill.h) serves every other key from the store — a lookup faults
@@ -52,6 +56,7 @@
 #include "core/status.h"
 #include "nvm/capacity_tier.h"
 #include "nvm/log_record.h"
+#include "nvm/overwrite_tracker.h"
 #include "nvm/pmem_log.h"
 #include "nvm/pmem_store.h"
 #include "nvm/region.h"
@@ -267,6 +272,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
     std::vector<LogOp> ops;
     std::vector<TailRecord> records;
     std::vector<LogOp> decoded;  // one record's
+    uint64_t key_ops = 0;        // in every record added, for the ordinals
   };
   static constexpr size_t kTailBatchOps = 48;
   // Decodes a tail record into `batch`, whose records are applied together
@@ -277,6 +283,8 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // applies its records in order: each op of a tail record otherwise waits
   // for two cache misses in a keyspace much larger than the cache.
   Status apply_tail_batch(Engine& engine, uint64_t applied, TailBatch& batch, uint64_t* last_seq);
+  // Tags `key`'s entry (if it has one) with the op being logged on it.
+  void track_key_op(int db, Entry* e);
   Status resolve_link(bool pending, LogOp* op);
   // `key_hash`: the key's hash in its Db, when the caller has it.
   Status apply_to_dram(Engine& engine, const LogOp& op, bool store_pending,
@@ -299,6 +307,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Makes the records appended so far durable; false (and unhealthy) when
   // the region failed.
   bool persist_log();
+  // After a persist: the ops the now durable records overwrite are marked
+  // superseded, unless the region failed.
+  bool log_persisted();
   void fail(Status status);
 
   NvmOptions options_;
@@ -314,6 +325,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
   uint64_t next_seq_ = 1;
+  // Which logged op each new one overwrites, through the tags of the DRAM
+  // entries (the replay skips those ops).
+  OverwriteTracker overwrites_;
   std::vector<StructuralOp> structural_;
   TouchedKeys touched_;
   // The second half of a SWAPDB's pair of calls, to skip.

@@ -1,7 +1,7 @@
 // Replayer: log -> store folding (contract in replayer.h). One step plans
-// the durable records not planned yet (which key ops a later record
-// overwrites), reads records from the log head, applies each as a store
-// unit without its superseded ops, makes the last unit durable with one
+// the durable records not planned yet (a summary of each), reads records
+// from the log head, applies each as a store unit without its superseded
+// ops, makes the last unit durable with one
 // drain (store->sync()) and only then publishes the new log head: the head
 // never passes a record the store could lose.
 #include "nvm/replayer.h"
@@ -19,7 +19,7 @@ size_t key_op_count(const std::vector<LogOp>& ops) {
 }
 
 // About the most upserts and removes the log can hold at once (small
-// records), so that the plan covers the whole unreplayed log.
+// records), so that the marks cover the whole unreplayed log.
 size_t window_ops_for(const PmemLog& log) { return log.capacity_bytes() / 64; }
 
 // Summaries for about as many records (24 bytes each, at most 12 MiB).
@@ -32,18 +32,11 @@ size_t summary_count_for(const PmemLog& log) {
 Replayer::Replayer(PmemLog* log, PmemStore* store)
     : log_(log),
       store_(store),
-      plan_(window_ops_for(*log)),
+      superseded_(window_ops_for(*log)),
       plan_lsn_(log->head_lsn()),
       summaries_(summary_count_for(*log)) {}
 
 void Replayer::plan_ahead(uint64_t end) {
-  // Ops wait here, their buckets prefetched, until a batch is full.
-  std::array<SupersededOps::Op, kPlanBatch> pending;
-  size_t waiting = 0;
-  auto add_waiting = [&] {
-    if (waiting > 0) plan_.add(std::span(pending.data(), waiting));
-    waiting = 0;
-  };
   const uint64_t last_record = records_planned_ + kPlanRecordsPerCall;
   while (plan_lsn_ < end && records_planned_ < last_record &&
          records_planned_ - records_applied_ < summaries_.size()) {
@@ -55,33 +48,14 @@ void Replayer::plan_ahead(uint64_t end) {
     const bool decoded = decode_log_record(payload, &seq, &plan_ops_).ok();
     if (!decoded) plan_ops_.clear();
     const size_t key_ops = key_op_count(plan_ops_);
-    const bool structural = key_ops < plan_ops_.size();
-    const bool links = has_link(plan_ops_);
-    if (!plan_.has_room(waiting + key_ops)) add_waiting();
-    if (plan_.has_room(key_ops)) {
-      for (const LogOp& op : plan_ops_) {
-        if (!is_key_op(op)) {
-          add_waiting();
-          plan_.barrier();
-          continue;
-        }
-        const uint64_t hash = SupersededOps::hash(op.db, op.key);
-        plan_.prefetch(hash);
-        pending[waiting++] = {op.db, op.key, hash};
-        if (waiting == kPlanBatch) add_waiting();
-      }
-    } else if (plan_.planned() > plan_.applied()) {
-      break;  // wait for the applied ops to make room
-    } else {
-      // The record alone has more ops than the window.
-      plan_.skip(key_ops);
-      if (structural) plan_.barrier();
-    }
-    summary_of(records_planned_++) = {next_lsn,   seq,   static_cast<uint32_t>(key_ops),
-                                      structural, links, decoded};
+    summary_of(records_planned_++) = {next_lsn,
+                                      seq,
+                                      static_cast<uint32_t>(key_ops),
+                                      key_ops < plan_ops_.size(),
+                                      has_link(plan_ops_),
+                                      decoded};
     plan_lsn_ = next_lsn;
   }
-  add_waiting();
 }
 
 Status Replayer::apply(const Decoded& record) {
@@ -95,7 +69,7 @@ Status Replayer::apply(const Decoded& record) {
   for (const LogOp& op : record.ops) {
     // A superseded link is applied all the same: its item is allocated, and
     // only publishing it (for the later op to replace) gives its block back.
-    if (is_key_op(op) && plan_.superseded(ordinal++) && op.kind != LogOpKind::kLink) {
+    if (is_key_op(op) && superseded_.superseded(ordinal++) && op.kind != LogOpKind::kLink) {
       ++superseded_ops_;
       continue;
     }
@@ -132,7 +106,7 @@ Status Replayer::apply(const Decoded& record) {
 bool Replayer::all_superseded(const Summary& summary, uint64_t first_ordinal) const {
   if (!summary.decoded || summary.structural || summary.links) return false;
   for (uint64_t o = first_ordinal; o < first_ordinal + summary.key_ops; ++o) {
-    if (!plan_.superseded(o)) return false;
+    if (!superseded_.superseded(o)) return false;
   }
   return true;
 }
@@ -161,7 +135,7 @@ void Replayer::decode_ahead(uint64_t lsn, const Summary& summary, uint64_t ordin
 void Replayer::prefetch(const Decoded& record, bool items) const {
   uint64_t ordinal = record.first_ordinal;
   for (const LogOp& op : record.ops) {
-    if (!is_key_op(op) || plan_.superseded(ordinal++)) continue;
+    if (!is_key_op(op) || superseded_.superseded(ordinal++)) continue;
     if (items) {
       store_->prefetch_item(op.db, op.key);
     } else {
@@ -197,12 +171,12 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
   if (applied_records != nullptr) *applied_records = 0;
   AMBER_RETURN_IF_ERROR(pin_unlinked_items());
   const uint64_t tail = log_->tail_lsn();
-  // Only durable records may supersede (see plan()).
+  // Only durable records are planned (see plan()).
   AMBER_ASSERT(plan_lsn_ <= tail);
   plan_ahead(tail);
   uint64_t lsn = log_->head_lsn();  // the next record to apply
   uint64_t read_lsn = lsn;          // the next record to decode
-  uint64_t read_ordinal = plan_.applied();
+  uint64_t read_ordinal = superseded_.applied();
   uint64_t read_record = records_applied_;
   size_t first = 0;    // window_[first] is the record at lsn
   size_t decoded = 0;  // records in the window
@@ -211,7 +185,7 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
   while (consumed < max_records) {
     while (decoded < kLookahead && consumed + decoded < max_records && read_lsn < tail) {
       if (read_lsn == plan_lsn_) plan_ahead(tail);
-      if (read_lsn == plan_lsn_) break;  // the plan is full: apply first
+      if (read_lsn == plan_lsn_) break;  // the summaries are full: apply first
       Decoded& slot = window_[(first + decoded) % kLookahead];
       decode_ahead(read_lsn, summary_of(read_record++), read_ordinal, &slot);
       read_lsn = slot.next_lsn;
@@ -227,7 +201,7 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
     status = record.status;
     if (status.ok() && record.seq > store_->applied_seq()) status = apply(record);
     if (!status.ok()) break;
-    plan_.set_applied(record.first_ordinal + record.key_ops);
+    superseded_.set_applied(record.first_ordinal + record.key_ops);
     ++records_applied_;
     lsn = record.next_lsn;
     first = (first + 1) % kLookahead;

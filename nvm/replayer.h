@@ -14,12 +14,12 @@
 // Folding a record costs a few cache misses in the store (the key's index
 // slot, the item it points to); a step decodes records a few ahead of the
 // one it applies and prefetches them, so that those misses overlap.
+// An upsert or remove that the host marked superseded (supersede(); a later
+// durable record overwrites it) is skipped, so a key rewritten while its
+// records wait costs the store one write. Recovery replays the overwriting
+// record after any crash, as it is after the skipped one in the same log.
 // Before it applies them, a step plans the durable records ahead of them
-// (a few thousand at a time, up to the tail; nvm/superseded_ops.h): an
-// upsert or remove that a later durable record overwrites is skipped, so a
-// key rewritten while its records wait costs the store one write. Recovery
-// replays the overwriting record after any crash, as it is after the
-// skipped one in the same log. The plan also keeps a summary of each record
+// (a few thousand at a time, up to the tail): a summary of each record
 // (where the next starts, its seq, its op counts), so that a record whose
 // every op is superseded is applied without reading it back from the log.
 // Threads: one thread at a time (the host's).
@@ -62,9 +62,13 @@ class Replayer {
   // log's head, and planning a whole unfolded tail at once held the first
   // write up for tens of milliseconds. A step plans the rest as it reaches
   // them.
-  // REQUIRES: they are durable (PmemLog::persist()) before the next step():
-  // a record that supersedes another must be one recovery replays.
+  // REQUIRES: they are durable (PmemLog::persist()) before the next step().
   void plan(uint64_t lsn) { plan_ahead(lsn); }
+  // Skips the key op numbered `ordinal` (key ops count from the head this
+  // Replayer started at, in log order) when its turn comes. REQUIRES: a
+  // later op in a durable record overwrites it, under the rules of
+  // nvm/superseded_ops.h (nvm/overwrite_tracker.h keeps them).
+  void supersede(uint64_t ordinal) { superseded_.mark(ordinal); }
   static constexpr size_t kPlanRecordsPerCall = 4096;
   // Records before it are planned.
   uint64_t planned_lsn() const { return plan_lsn_; }
@@ -100,11 +104,8 @@ class Replayer {
   // kItemDistance ahead are prefetched once its slots had time to arrive.
   static constexpr size_t kLookahead = 16;
   static constexpr size_t kItemDistance = 6;
-  // Ops whose plan-table buckets are prefetched together.
-  static constexpr size_t kPlanBatch = 16;
-
-  // Plans the records from plan_lsn_ up to `end` while the plan has room,
-  // at most kPlanRecordsPerCall.
+  // Plans the records from plan_lsn_ up to `end` while the summaries have
+  // room, at most kPlanRecordsPerCall.
   void plan_ahead(uint64_t end);
   Status apply(const Decoded& record);
   // Decodes the record at `lsn` (summarised by `summary`), whose first key
@@ -120,7 +121,7 @@ class Replayer {
   PmemLog* log_;
   PmemStore* store_;
   std::array<Decoded, kLookahead> window_;  // a ring; its vectors are reused
-  SupersededOps plan_;
+  SupersededOps superseded_;
   uint64_t plan_lsn_;            // records before it are planned
   std::vector<LogOp> plan_ops_;  // the record being planned
   // A ring of the planned records' summaries, by record number. Up to

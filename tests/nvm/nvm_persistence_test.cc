@@ -273,6 +273,46 @@ TEST(NvmPersistence, LoggingLoadedKeysTheStoreCannotHoldFails) {
 }
 
 // A random command mix with random persists, steps and crashes.
+// The replay skips an op that a later durable record overwrites, found
+// through the tag on the key's DRAM entry (nvm/overwrite_tracker.h): each
+// way a key's entry can be replaced or moved must mark exactly the ops on
+// the same database and key since the last FLUSHDB or SWAPDB, and the
+// store must end with what DRAM holds.
+TEST(NvmPersistence, AKeyRewrittenWhileItsRecordsWaitIsFoldedOnceWhereverItMoves) {
+  TempDir dir;
+  Keyspace persisted;
+  {
+    Node n(dir.path, kSmallBytes, 1'700'000'000'000'000);
+    ASSERT_TRUE(n.status.ok()) << n.status.to_string();
+    auto commit = [&](std::initializer_list<std::string_view> argv) {
+      n.run(argv);
+      n.nvm->before_reply();
+    };
+    for (int i = 0; i < 10; ++i) commit({"SET", "k", "v" + std::to_string(i)});  // 9 marks
+    commit({"MOVE", "k", "1"});  // a new entry in db 1: nothing to mark
+    commit({"SET", "k", "w"});   // a new entry in db 0: nothing to mark
+    commit({"SELECT", "1"});
+    commit({"SET", "k", "x"});     // overwrites the MOVE's op: 1 mark
+    commit({"SWAPDB", "0", "1"});  // a barrier...
+    commit({"SWAPDB", "0", "1"});  // ... that puts every entry back
+    commit({"SET", "k", "y"});     // same entry, db and key, past a barrier
+    commit({"RENAME", "k", "j"});  // a new entry for j: nothing to mark
+    commit({"SET", "j", "z"});     // overwrites the RENAME's op: 1 mark
+    n.run({"SET", "j", "lost"});   // not durable: marks nothing
+    replay_all(*n.nvm);
+    EXPECT_EQ(n.nvm->stats().replay_superseded_ops, 11u);
+    persisted = dump(n.h.engine);
+    persisted[{1, "j"}] = {"z", -1};
+  }
+  Node r(dir.path, kSmallBytes, 1'700'000'000'000'000);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  replay_all(*r.nvm);
+  EXPECT_EQ(dump(r.h.engine), persisted);
+  EXPECT_EQ(persisted.at({0, "k"}).first, "w");
+  EXPECT_EQ(persisted.at({1, "j"}).first, "z");
+  EXPECT_EQ(persisted.count({1, "k"}), 0u);
+}
+
 TEST(NvmPersistence, RandomCommandsSurviveRandomCrashes) {
   const uint64_t seed = 20261125;
   SCOPED_TRACE("seed " + std::to_string(seed));

@@ -15,6 +15,7 @@
 #include "nvm/replayer.h"
 #include "tests/nvm/crash_images.h"
 #include "tests/nvm/store_model.h"
+#include "tests/nvm/tagging_host.h"
 
 namespace amber::nvm {
 namespace {
@@ -114,6 +115,14 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
   store_region->set_drain_hook(hook);
   Replayer replayer(log.get(), store.get());
   LogRecordBuilder builder;
+  testing::TaggingHost host;
+  // Group commit: durable, acknowledged, and the marks of what the durable
+  // records overwrite handed to the replay.
+  auto persist = [&] {
+    log->persist();
+    h.acked = h.appended;
+    host.persisted(replayer);
+  };
   for (int i = 0; i < records && failure->empty(); ++i) {
     ModelUnit unit = testing::random_unit(h.units.size() + 1, &random, 8, 3, 100, 10);
     if (testing::has_links(unit)) {
@@ -121,8 +130,7 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
       // before it folded in, then the value written into the store, then
       // the record that links it appended.
       while (failure->empty() && !replayer.caught_up()) {
-        log->persist();
-        h.acked = h.appended;
+        persist();
         Status status = replayer.step(1 + random.uniform(3));
         if (!status.ok()) *failure = "host catch-up: " + status.to_string();
       }
@@ -131,9 +139,9 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
       ++*link_units;
     }
     testing::encode_unit(unit, &builder);
+    host.build(unit);
     while (failure->empty() && !log->append(builder.bytes())) {
-      log->persist();
-      h.acked = h.appended;
+      persist();
       Status status = replayer.step(2);
       if (!status.ok()) *failure = "host replay: " + status.to_string();
     }
@@ -141,10 +149,8 @@ size_t run_host_history(uint64_t seed, int records, const PlantedBugs* bugs, std
     h.states.push_back(h.states.back());
     testing::apply_to_model(unit, &h.states.back());
     ++h.appended;
-    if (random.uniform(3) == 0) {
-      log->persist();
-      h.acked = h.appended;
-    }
+    host.appended();
+    if (random.uniform(3) == 0) persist();
     if (random.uniform(3) == 0) {
       Status status = replayer.step(1 + random.uniform(3));
       if (status.ok()) status = store->step(random.uniform(20));

@@ -7,6 +7,7 @@
 
 #include "nvm/emulated_region.h"
 #include "tests/nvm/store_model.h"
+#include "tests/nvm/tagging_host.h"
 
 namespace amber::nvm {
 namespace {
@@ -79,25 +80,33 @@ TEST(Replayer, SustainedWritesOnASmallLogAreBackPressuredNeverLost) {
   Replayer replayer(p.log.get(), p.store.get());
   ModelState model;
   LogRecordBuilder builder;
+  testing::TaggingHost host;
   int back_pressured = 0;
   for (uint64_t seq = 1; seq <= 5000; ++seq) {
     ModelUnit unit = testing::random_unit(seq, &random, 300, 4, 200);
     testing::apply_to_model(unit, &model);
     testing::encode_unit(unit, &builder);
+    host.build(unit);
     while (!p.log->append(builder.bytes())) {
       ++back_pressured;
       p.log->persist();
+      host.persisted(replayer);
       size_t applied = 0;
       ASSERT_TRUE(replayer.step(8, &applied).ok());
       ASSERT_GT(applied, 0u) << "a full log always has durable records to fold";
     }
-    if (random.uniform(4) == 0) p.log->persist();
+    host.appended();
+    if (random.uniform(4) == 0) {
+      p.log->persist();
+      host.persisted(replayer);
+    }
     if (random.uniform(8) == 0) {
       ASSERT_TRUE(replayer.step(2).ok());
     }
     ASSERT_TRUE(p.store->step(16).ok());
   }
   p.log->persist();
+  host.persisted(replayer);
   while (!replayer.caught_up()) ASSERT_TRUE(replayer.step(64).ok());
   EXPECT_GT(back_pressured, 100);
   EXPECT_GT(replayer.superseded_ops(), 0u) << "300 keys are rewritten while they wait";
@@ -116,14 +125,21 @@ TEST(Replayer, SustainedWritesOnASmallLogAreBackPressuredNeverLost) {
 TEST(Replayer, APlanCallPlansABoundedNumberOfRecordsAndTheStepsPlanTheRest) {
   Pair p = make_pair_of(1 << 20, 1 << 20, 8192);
   LogRecordBuilder builder;
+  testing::TaggingHost host;
   const uint64_t records = Replayer::kPlanRecordsPerCall + 1000;
+  std::vector<ModelUnit> units;
   for (uint64_t seq = 1; seq <= records; ++seq) {
-    builder.begin(seq);
-    builder.upsert(0, "k" + std::to_string(seq % 50), std::to_string(seq), -1);
+    ModelUnit unit{seq, {}};
+    unit.ops.push_back(
+        {LogOpKind::kUpsert, 0, 0, "k" + std::to_string(seq % 50), std::to_string(seq)});
+    testing::encode_unit(unit, &builder);
+    host.build(unit);
     ASSERT_TRUE(p.log->append(builder.bytes()));
+    host.appended();
   }
   p.log->persist();
   Replayer replayer(p.log.get(), p.store.get());
+  host.persisted(replayer);
   replayer.plan(p.log->tail_lsn());
   EXPECT_GT(replayer.planned_lsn(), p.log->head_lsn());
   EXPECT_LT(replayer.planned_lsn(), p.log->tail_lsn());

@@ -1,33 +1,39 @@
 // The replay skips an upsert or remove that a later *durable* record
-// overwrites (nvm/superseded_ops.h): how much it skips, and each rule that
+// overwrites (nvm/superseded_ops.h), as the host's OverwriteTracker marks
+// them (nvm/overwrite_tracker.h): how much it skips, and each rule that
 // keeps the skip safe — only durable records supersede, a FLUSHDB / SWAPDB
-// is a barrier, keys compare exactly (db and bytes), and a full window
-// delays the plan instead of losing ops.
+// is a barrier, a tag only marks ops on its own database, a dropped record
+// stops the marking, and the ring of marks never reports a stale one.
 #include "nvm/superseded_ops.h"
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nvm/emulated_region.h"
+#include "nvm/overwrite_tracker.h"
 #include "nvm/replayer.h"
-#include "tests/nvm/store_model.h"
 
 namespace amber::nvm {
 namespace {
 
-using testing::ModelState;
-
+// A log, a store, a Replayer, and a host that tags its keys in a map the
+// way NVM mode tags its DRAM entries.
 struct Fixture {
-  // A 256 KiB log: the plan's window is its smallest, 4096 ops.
+  // A 256 KiB log: the window of marks is its smallest, 4096 ops.
   std::unique_ptr<EmulatedRegion> log_region =
       EmulatedRegion::from_image(std::string(256 << 10, '\0'));
   std::unique_ptr<EmulatedRegion> store_region =
       EmulatedRegion::from_image(std::string(1 << 20, '\0'));
   std::unique_ptr<PmemLog> log;
   std::unique_ptr<PmemStore> store;
+  std::unique_ptr<Replayer> replayer;
   LogRecordBuilder builder;
+  OverwriteTracker tracker;
+  std::map<std::pair<uint32_t, std::string>, uint64_t> tags;
   uint64_t seq = 0;
 
   Fixture() {
@@ -35,22 +41,46 @@ struct Fixture {
     StoreFormatOptions options;
     options.slot_count = 8192;
     EXPECT_TRUE(PmemStore::format(store_region.get(), 1, options, &store).ok());
+    replayer = std::make_unique<Replayer>(log.get(), store.get());
   }
   void begin() { builder.begin(++seq); }
-  void append() { ASSERT_TRUE(log->append(builder.bytes())); }
-  void upsert(uint32_t db, std::string_view key, std::string_view value) {
-    begin();
+  void add_upsert(uint32_t db, const std::string& key, std::string_view value) {
     builder.upsert(db, key, value, -1);
+    tracker.key_op(db, &tags[{db, key}]);
+  }
+  void add_remove(uint32_t db, const std::string& key) {
+    builder.remove(db, key);
+    tracker.key_op(db, &tags[{db, key}]);
+  }
+  void add_swap(uint32_t a, uint32_t b) {
+    builder.swap_db(a, b);
+    tracker.structural_op();
+  }
+  void append() {
+    ASSERT_TRUE(log->append(builder.bytes()));
+    tracker.record_appended();
+  }
+  void upsert(uint32_t db, const std::string& key, std::string_view value) {
+    begin();
+    add_upsert(db, key, value);
     append();
   }
-  // Persists what was appended and folds it in with one replay step;
-  // returns the ops the step skipped as superseded.
-  uint64_t persist_and_replay() {
+  // Plans, persists and hands the marks over, as NVM mode's group commit.
+  void persist() {
+    replayer->plan(log->appended_lsn());
     log->persist();
-    Replayer replayer(log.get(), store.get());
-    Status status = replayer.step(100);
-    EXPECT_TRUE(status.ok()) << status.to_string();
-    return replayer.superseded_ops();
+    tracker.hand_over(*replayer);
+  }
+  // Persists what was appended and folds it in; returns the ops the
+  // replay skipped as superseded so far.
+  uint64_t persist_and_replay() {
+    persist();
+    while (!replayer->caught_up()) {
+      Status status = replayer->step(100);
+      EXPECT_TRUE(status.ok()) << status.to_string();
+      if (!status.ok()) break;
+    }
+    return replayer->superseded_ops();
   }
   // The store's value of `key`, or "(none)".
   std::string value_of(uint32_t db, std::string_view key) const {
@@ -65,11 +95,7 @@ TEST(SupersededOps, AKeyRewrittenInDurableRecordsIsWrittenToTheStoreOnce) {
   Fixture f;
   for (int i = 0; i < 10; ++i) f.upsert(0, "hot", "v" + std::to_string(i));
   f.upsert(0, "cold", "c");
-  f.log->persist();
-  Replayer replayer(f.log.get(), f.store.get());
-  ASSERT_TRUE(replayer.step(100).ok());
-  EXPECT_TRUE(replayer.caught_up());
-  EXPECT_EQ(replayer.superseded_ops(), 9u);
+  EXPECT_EQ(f.persist_and_replay(), 9u);
   EXPECT_EQ(f.value_of(0, "hot"), "v9");
   EXPECT_EQ(f.value_of(0, "cold"), "c");
   EXPECT_EQ(f.store->applied_seq(), 11u);
@@ -79,11 +105,11 @@ TEST(SupersededOps, ARemoveSupersedesAndIsSupersededLikeAnUpsert) {
   Fixture f;
   f.upsert(0, "a", "1");
   f.begin();
-  f.builder.remove(0, "a");
-  f.builder.upsert(0, "b", "2", -1);
+  f.add_remove(0, "a");
+  f.add_upsert(0, "b", "2");
   f.append();
   f.begin();
-  f.builder.remove(0, "b");
+  f.add_remove(0, "b");
   f.append();
   EXPECT_EQ(f.persist_and_replay(), 2u);  // upsert a, upsert b
   EXPECT_EQ(f.value_of(0, "a"), "(none)");
@@ -93,136 +119,131 @@ TEST(SupersededOps, ARemoveSupersedesAndIsSupersededLikeAnUpsert) {
 TEST(SupersededOps, ARecordNotYetDurableSupersedesNothing) {
   Fixture f;
   f.upsert(0, "k", "old");
-  f.log->persist();
+  f.persist();
   f.upsert(0, "k", "new");  // appended, not persisted: a crash may lose it
-  Replayer replayer(f.log.get(), f.store.get());
-  ASSERT_TRUE(replayer.step(100).ok());
-  EXPECT_EQ(replayer.superseded_ops(), 0u);
+  ASSERT_TRUE(f.replayer->step(100).ok());
+  EXPECT_EQ(f.replayer->superseded_ops(), 0u);
   EXPECT_EQ(f.value_of(0, "k"), "old");
-  f.log->persist();
-  ASSERT_TRUE(replayer.step(100).ok());
+  f.persist();
+  ASSERT_TRUE(f.replayer->step(100).ok());
   EXPECT_EQ(f.value_of(0, "k"), "new");
+}
+
+TEST(SupersededOps, MarksWaitForThePersistThatMakesTheOverwritingRecordDurable) {
+  Fixture f;
+  f.upsert(0, "k", "old");
+  f.upsert(0, "k", "new");
+  // Appended, not persisted: the mark on "old" is held back.
+  f.log->persist();  // durable, but the host has not been told
+  ASSERT_TRUE(f.replayer->step(100).ok());
+  EXPECT_EQ(f.replayer->superseded_ops(), 0u);
+  EXPECT_EQ(f.value_of(0, "k"), "new");
+  // A mark handed over late, on an op already applied, changes nothing.
+  f.tracker.hand_over(*f.replayer);
+  f.upsert(0, "k", "newer");
+  EXPECT_EQ(f.persist_and_replay(), 0u);
+  EXPECT_EQ(f.value_of(0, "k"), "newer");
 }
 
 TEST(SupersededOps, AWriteBeforeASwapIsNotSupersededByTheSameNameAfterIt) {
   Fixture f;
   f.upsert(0, "k", "moves to db 1");
   f.begin();
-  f.builder.swap_db(0, 1);
+  f.add_swap(0, 1);
   f.append();
+  // The host's entry for (0, k) is the one that moved (its tag names the
+  // op before the swap): the barrier keeps it from marking that op.
   f.upsert(0, "k", "stays in db 0");
   EXPECT_EQ(f.persist_and_replay(), 0u);
   EXPECT_EQ(f.value_of(1, "k"), "moves to db 1");
   EXPECT_EQ(f.value_of(0, "k"), "stays in db 0");
 }
 
-TEST(SupersededOps, KeysCompareByDatabaseAndEveryByte) {
+TEST(SupersededOps, ATagOnlyMarksOpsOnItsOwnDatabase) {
   Fixture f;
-  f.upsert(0, "k", "db 0");
-  f.upsert(1, "k", "db 1");
-  f.upsert(0, std::string("k\0", 2), "longer");
-  f.upsert(0, "K", "other case");
-  // As long as the bytes the plan keeps inline, equal up to the last one.
-  const std::string inline_key(31, 'z');
-  f.upsert(0, inline_key + "1", "inline 1");
-  f.upsert(0, inline_key + "2", "inline 2");
-  // Longer than the bytes the plan keeps inline, equal up to the last one.
-  const std::string long_key(40, 'x');
-  f.upsert(0, long_key + "1", "long 1");
-  f.upsert(0, long_key + "2", "long 2");
+  uint64_t tag = OverwriteTracker::kNoTag;
+  f.begin();
+  f.builder.upsert(0, "k", "db 0", -1);
+  f.tracker.key_op(0, &tag);
+  f.append();
+  f.begin();
+  f.builder.upsert(1, "k", "db 1", -1);
+  f.tracker.key_op(1, &tag);  // the same tag, another database
+  f.append();
   EXPECT_EQ(f.persist_and_replay(), 0u);
-  EXPECT_EQ(f.value_of(0, inline_key + "1"), "inline 1");
   EXPECT_EQ(f.value_of(0, "k"), "db 0");
   EXPECT_EQ(f.value_of(1, "k"), "db 1");
-  EXPECT_EQ(f.value_of(0, std::string("k\0", 2)), "longer");
-  EXPECT_EQ(f.value_of(0, long_key + "1"), "long 1");
 }
 
-TEST(SupersededOps, ALongKeyIsSupersededByItsEqual) {
+TEST(SupersededOps, ADroppedRecordStopsTheMarking) {
   Fixture f;
-  const std::string long_key(100, 'y');
-  f.upsert(0, long_key, "first");
-  f.upsert(0, long_key, "second");
-  EXPECT_EQ(f.persist_and_replay(), 1u);
-  EXPECT_EQ(f.value_of(0, long_key), "second");
+  f.upsert(0, "k", "1");
+  f.begin();
+  f.add_upsert(0, "k", "never logged");
+  f.tracker.record_dropped();
+  // The dropped op's ordinal goes to the next op logged; the tag names it.
+  f.upsert(0, "other", "x");
+  f.upsert(0, "k", "2");
+  EXPECT_EQ(f.persist_and_replay(), 0u);
+  EXPECT_EQ(f.value_of(0, "other"), "x");
+  EXPECT_EQ(f.value_of(0, "k"), "2");
 }
 
 TEST(SupersededOps, SmallStepsSkipWhatTheWholeLogSupersedes) {
-  // The plan looks at every durable record, not just the step's.
   Fixture f;
   for (int round = 0; round < 5; ++round) {
     for (int k = 0; k < 20; ++k) f.upsert(0, "key" + std::to_string(k), std::to_string(round));
   }
-  f.log->persist();
-  Replayer replayer(f.log.get(), f.store.get());
-  while (!replayer.caught_up()) ASSERT_TRUE(replayer.step(3).ok());
-  EXPECT_EQ(replayer.superseded_ops(), 80u);
+  f.persist();
+  while (!f.replayer->caught_up()) ASSERT_TRUE(f.replayer->step(3).ok());
+  EXPECT_EQ(f.replayer->superseded_ops(), 80u);
   for (int k = 0; k < 20; ++k) EXPECT_EQ(f.value_of(0, "key" + std::to_string(k)), "4");
 }
 
-void add_one(SupersededOps* plan, uint32_t db, std::string_view key) {
-  const SupersededOps::Op op{db, key, SupersededOps::hash(db, key)};
-  plan->add({&op, 1});
-}
-
-TEST(SupersededOps, OpsPlannedInOneBatchMarkEachOtherInOrder) {
-  SupersededOps plan(/*window_ops=*/4096);
-  // More than one internal batch, with a key repeated inside a batch and
-  // across the batch boundary.
-  std::vector<std::string> keys = {"a", "b", "a", "c", "a"};
-  for (int i = 0; i < 14; ++i) keys.push_back("f" + std::to_string(i));
-  keys.push_back("b");  // the 20th op, in the second batch
-  std::vector<SupersededOps::Op> ops;
-  for (const std::string& key : keys) ops.push_back({0, key, SupersededOps::hash(0, key)});
-  plan.add(ops);
-  ASSERT_EQ(plan.planned(), keys.size());
-  std::vector<uint64_t> superseded;
-  for (uint64_t o = 0; o < plan.planned(); ++o) {
-    if (plan.superseded(o)) superseded.push_back(o);
-  }
-  // a@0 and a@2 by a@4; b@1 by b@19.
-  EXPECT_EQ(superseded, (std::vector<uint64_t>{0, 1, 2}));
-}
-
-TEST(SupersededOps, AFullWindowWaitsForTheAppliedOpsAndNeverReportsAStaleMark) {
-  SupersededOps plan(/*window_ops=*/0);  // the smallest window
-  uint64_t window = 0;
-  while (plan.has_room(window + 1)) ++window;
+TEST(SupersededOps, TheRingDropsMarksPastItsWindowAndNeverReportsAStaleOne) {
+  SupersededOps marks(/*window_ops=*/0);  // the smallest window
+  const uint64_t window = marks.window();
   ASSERT_GT(window, 0u);
-  std::vector<std::string> keys;
-  for (uint64_t i = 0; i < window; ++i) keys.push_back("k" + std::to_string(i % 7));
-  for (const std::string& key : keys) add_one(&plan, 0, key);
-  EXPECT_FALSE(plan.has_room(1));
-  // Every op but the last one on each of the 7 keys is superseded.
-  uint64_t superseded = 0;
-  for (uint64_t o = 0; o < window; ++o) superseded += plan.superseded(o) ? 1 : 0;
-  EXPECT_EQ(superseded, window - 7);
-  plan.set_applied(window);
-  ASSERT_TRUE(plan.has_room(1));
-  // The ring wrapped: the new op's bit starts clear, and an op on an
-  // applied key supersedes nothing (its slot is stale).
-  add_one(&plan, 0, "k0");
-  EXPECT_FALSE(plan.superseded(window));
+  marks.mark(3);
+  marks.mark(window - 1);
+  marks.mark(window);  // past the window: dropped
+  EXPECT_TRUE(marks.superseded(3));
+  EXPECT_TRUE(marks.superseded(window - 1));
+  EXPECT_FALSE(marks.superseded(window));
+  EXPECT_FALSE(marks.superseded(4));
+  marks.set_applied(window - 1);
+  // The ring wrapped over the applied ops: their bits start clear.
+  EXPECT_FALSE(marks.superseded(window + 3));
+  EXPECT_TRUE(marks.superseded(window - 1));
+  marks.mark(2);  // applied already: dropped
+  EXPECT_FALSE(marks.superseded(window + 2));
+  marks.set_applied(5 * window);
+  EXPECT_FALSE(marks.superseded(5 * window + window - 1));
 }
 
 TEST(SupersededOps, ARecordLargerThanTheWindowIsReplayedWhole) {
   Fixture f;
   f.upsert(0, "x", "before");
   f.begin();
-  // More ops than the window.
-  for (int i = 0; i < 4200; ++i) f.builder.upsert(0, "x" + std::to_string(i), "v", -1);
+  // More ops than the window, every one of them overwritten later.
+  for (int i = 0; i < 4200; ++i) f.add_upsert(0, "x" + std::to_string(i), "v");
   f.append();
-  f.upsert(0, "x0", "after");
-  f.log->persist();
-  Replayer replayer(f.log.get(), f.store.get());
-  while (!replayer.caught_up()) {
-    Status status = replayer.step(1);
+  f.begin();
+  for (int i = 0; i < 4200; i += 100) f.add_upsert(0, "x" + std::to_string(i), "after");
+  f.append();
+  f.persist();
+  while (!f.replayer->caught_up()) {
+    Status status = f.replayer->step(1);
     ASSERT_TRUE(status.ok()) << status.to_string();
   }
   EXPECT_EQ(f.value_of(0, "x"), "before");
   EXPECT_EQ(f.value_of(0, "x1"), "v");
   EXPECT_EQ(f.value_of(0, "x4199"), "v");
   EXPECT_EQ(f.value_of(0, "x0"), "after");
+  EXPECT_EQ(f.value_of(0, "x4100"), "after");
+  // The marks inside the window (ordinals 1, 101, ..., 4001) were kept, the
+  // one past it (x4100's, ordinal 4101) dropped: that op was applied.
+  EXPECT_EQ(f.replayer->superseded_ops(), 41u);
 }
 
 }  // namespace
