@@ -94,13 +94,14 @@ void Dict::prefetch_chain(uint64_t key_hash) const {
     if (table.empty()) continue;
     const Entry* head = table[key_hash & (table.size() - 1)];
     if (head == nullptr) continue;
-    // An entry is only 16-byte aligned: its header, its key (after the
-    // 32-byte header; most keys are short) and the allocator's size word
-    // before it (Entry::value_capacity reads it on every overwrite) may sit
-    // on three different lines. Prefetching one line left the other two to
-    // miss one after another in a pipelined SET.
+    // An entry is only 8-byte aligned: its header (with NVM mode's tag
+    // word before it), its key (after the 32-byte header; most keys are
+    // short) and the allocator's size word before the allocation
+    // (Entry::value_capacity reads it on every overwrite, 8 or 16 bytes
+    // before the header) may sit on three different lines. Prefetching one
+    // line left the other two to miss one after another in a pipelined SET.
     const char* bytes = reinterpret_cast<const char*>(head);
-    __builtin_prefetch(bytes - sizeof(size_t));
+    __builtin_prefetch(bytes - 2 * sizeof(size_t));
     __builtin_prefetch(bytes);
     __builtin_prefetch(bytes + sizeof(Entry) + 24);
   }
