@@ -171,9 +171,13 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
   });
   if (status.ok()) status = apply_tail_batch(engine, applied, batch, &last_seq);
   next_seq_ = last_seq + 1;
-  // The Replayer numbers key ops from the head: the next op logged follows
-  // the tail's.
-  overwrites_.reset(batch.key_ops);
+  // The tail's ops were tracked as they went into DRAM (numbered from the
+  // head, as the Replayer numbers them), and they are durable: the replay
+  // may skip what they overwrite.
+  if (status.ok()) {
+    overwrites_.record_appended();
+    overwrites_.hand_over(*replayer_);
+  }
   // The walk pinned every pending link's item: the replay need not again.
   if (status.ok()) replayer_->note_unlinked_items_pinned();
   return status;
@@ -188,8 +192,6 @@ Status NvmPersistence::add_tail_record(Engine& engine, std::string_view payload,
     AMBER_RETURN_IF_ERROR(apply_tail_batch(engine, applied, batch, last_seq));
     return decoded;
   }
-  batch.key_ops +=
-      static_cast<uint64_t>(std::count_if(batch.decoded.begin(), batch.decoded.end(), is_key_op));
   batch.ops.insert(batch.ops.end(), batch.decoded.begin(), batch.decoded.end());
   batch.records.push_back({seq, batch.ops.size()});
   if (batch.ops.size() < kTailBatchOps) return Status();
@@ -279,25 +281,30 @@ Status NvmPersistence::apply_to_dram(Engine& engine, const LogOp& op, bool store
       } else if (e->has_expire()) {
         target.clear_expire(e);
       }
+      track_key_op(db, e);
       break;
     }
     case LogOpKind::kRemove:
       engine.db(db).erase(op.key);
       fill_->supersede(db, op.key);
+      overwrites_.untracked_key_op();
       break;
     case LogOpKind::kFlushDb:
       engine.db(db).clear();
       fill_->on_flush(db, store_pending);
+      overwrites_.structural_op();
       break;
     case LogOpKind::kFlushAll:
       for (int i = 0; i < engine.db_count(); ++i) {
         engine.db(i).clear();
         fill_->on_flush(i, store_pending);
       }
+      overwrites_.structural_op();
       break;
     case LogOpKind::kSwapDb:
       engine.db(db).swap_contents(engine.db(static_cast<int>(op.other_db)));
       fill_->on_swap(db, static_cast<int>(op.other_db), store_pending);
+      overwrites_.structural_op();
       break;
     case LogOpKind::kLink:
       return Status::invalid_argument("NVM: a link must be resolved first");

@@ -272,7 +272,6 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
     std::vector<LogOp> ops;
     std::vector<TailRecord> records;
     std::vector<LogOp> decoded;  // one record's
-    uint64_t key_ops = 0;        // in every record added, for the ordinals
   };
   static constexpr size_t kTailBatchOps = 48;
   // Decodes a tail record into `batch`, whose records are applied together

@@ -14,14 +14,6 @@ constexpr uint64_t kTagOrdinalMask = (uint64_t{1} << kTagDbShift) - 1;
 
 }  // namespace
 
-void OverwriteTracker::reset(uint64_t logged_key_ops) {
-  logged_ops_ = logged_key_ops;
-  record_ops_ = 0;
-  barrier_ = logged_key_ops;
-  record_marks_.clear();
-  durable_marks_.clear();
-}
-
 void OverwriteTracker::structural_op() { barrier_ = next_ordinal(); }
 
 void OverwriteTracker::key_op(uint32_t db, uint64_t* tag) {

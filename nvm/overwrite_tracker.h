@@ -6,6 +6,9 @@
 // overwrites the op the tag names, which the tracker marks superseded once
 // the new op's record is durable.
 //
+// It starts at the log's head, as the Replayer does: recovery tracks the
+// unfolded tail's ops as it applies them to DRAM.
+//
 //   build a record:  structural_op() / key_op(db, &tag) / untracked_key_op()
 //   append it:       record_appended()   (or record_dropped())
 //   persist the log: hand_over(replayer) the marks of every appended record
@@ -34,8 +37,6 @@ class OverwriteTracker {
   // A tag no op wrote.
   static constexpr uint64_t kNoTag = 0;
 
-  // The log holds `logged_key_ops` key ops from its head (after recovery).
-  void reset(uint64_t logged_key_ops);
   // A FLUSHDB, FLUSHALL or SWAPDB in the record being built: no op before
   // it is marked by an op after it.
   void structural_op();
