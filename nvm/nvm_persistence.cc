@@ -171,13 +171,6 @@ Status NvmPersistence::apply_log_tail(Engine& engine) {
   });
   if (status.ok()) status = apply_tail_batch(engine, applied, batch, &last_seq);
   next_seq_ = last_seq + 1;
-  // The tail's ops were tracked as they went into DRAM (numbered from the
-  // head, as the Replayer numbers them), and they are durable: the replay
-  // may skip what they overwrite.
-  if (status.ok()) {
-    overwrites_.record_appended();
-    overwrites_.hand_over(*replayer_);
-  }
   // The walk pinned every pending link's item: the replay need not again.
   if (status.ok()) replayer_->note_unlinked_items_pinned();
   return status;
@@ -231,6 +224,9 @@ Status NvmPersistence::apply_tail_batch(Engine& engine, uint64_t applied, TailBa
         tier_->note_db_op(record.seq);
       }
     }
+    // Durable already: the replay may skip what the record overwrites.
+    overwrites_.record_appended();
+    overwrites_.hand_over(*replayer_);
     first_op = record.end_op;
     *last_seq = std::max(*last_seq, record.seq);
     ++stats_.tail_records;
@@ -281,6 +277,8 @@ Status NvmPersistence::apply_to_dram(Engine& engine, const LogOp& op, bool store
       } else if (e->has_expire()) {
         target.clear_expire(e);
       }
+      // Tracked as the live path does (numbered from the head, as the
+      // Replayer numbers them).
       track_key_op(db, e);
       break;
     }
