@@ -1,9 +1,9 @@
 // Replayer: log -> store folding (contract in replayer.h). One step plans
 // the durable records not planned yet (a summary of each), reads records
 // from the log head, applies each as a store unit without its superseded
-// ops, makes the last unit durable with one
-// drain (store->sync()) and only then publishes the new log head: the head
-// never passes a record the store could lose.
+// ops, makes the last unit durable with one drain (store->sync()) and only
+// then publishes the new log head: the head never passes a record the
+// store could lose.
 #include "nvm/replayer.h"
 
 #include <algorithm>
