@@ -657,7 +657,7 @@ void NvmPersistence::append_record() {
     }
     log_->persist();
     ++stats_.persists;
-    if (log_region_->health().ok()) overwrites_.hand_over(*replayer_);
+    (void)log_persisted();  // a failed region fails the mode at the reply
     size_t applied = 0;
     Status s = replayer_->step(options_.replay_records_per_step, &applied);
     ++stats_.backpressure_steps;
@@ -692,15 +692,17 @@ bool NvmPersistence::persist_log() {
   replayer_->plan(log_->appended_lsn());
   log_->persist();
   ++stats_.persists;
-  Status health = log_region_->health();
-  if (health.ok()) {
-    // Durable now: the replay may skip what they overwrite.
-    overwrites_.hand_over(*replayer_);
-    return true;
-  }
+  if (log_persisted()) return true;
   ++stats_.unlogged_writes;
-  fail(health);
+  fail(log_region_->health());
   return false;
+}
+
+bool NvmPersistence::log_persisted() {
+  if (!log_region_->health().ok()) return false;
+  // Durable now: the replay may skip what the records overwrite.
+  overwrites_.hand_over(*replayer_);
+  return true;
 }
 
 Status NvmPersistence::step(size_t replay_records) {

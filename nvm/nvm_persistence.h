@@ -306,8 +306,8 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Makes the records appended so far durable; false (and unhealthy) when
   // the region failed.
   bool persist_log();
-  // After a persist: the ops the now durable records overwrite are marked
-  // superseded, unless the region failed.
+  // After a persist: unless the region failed (false), the ops the now
+  // durable records overwrite are marked superseded.
   bool log_persisted();
   void fail(Status status);
 
