@@ -184,10 +184,15 @@ const Entry& Db::readable(const Entry& e, EntryScratch* scratch) const {
 Entry* Db::replace_value(Entry* e, std::string_view value, Encoding encoding) {
   AMBER_ASSERT(value.size() <= UINT32_MAX);
   preserve(e);
-  size_t capacity = e->value_capacity();
-  // Shrink too when the old allocation would waste most of its room.
-  if (value.size() > capacity || (capacity > 64 && value.size() < capacity / 2)) {
-    e = reallocate(e, value.size());
+  // A value as long as the old one reuses its room as it is. Asking malloc
+  // for the capacity reads its size word, on a line of its own when NVM
+  // mode's tag word moves the header past it: a miss on every overwrite.
+  if (value.size() != e->value_len || e->is_offloaded()) {
+    size_t capacity = e->value_capacity();
+    // Shrink too when the old allocation would waste most of its room.
+    if (value.size() > capacity || (capacity > 64 && value.size() < capacity / 2)) {
+      e = reallocate(e, value.size());
+    }
   }
   if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());
   e->value_len = static_cast<uint32_t>(value.size());
