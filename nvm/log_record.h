@@ -1,10 +1,11 @@
-// The record the server logs for each executed write unit (a command, or a
-// MULTI/EXEC transaction), and the Replayer folds into the PmemStore. A
-// record holds *physical* operations: the structural ops of the unit first
-// (flush_db, flush_all, swap_db, in order), then the final state of every
-// key the unit touched (upsert with the value's RDB encoding, or remove). So
-// folding needs no command evaluation, and applying a record twice gives the
-// same state as applying it once.
+// The record the server logs for one or more executed write units (a
+// command, or a MULTI/EXEC transaction), and the Replayer folds into the
+// PmemStore. A record holds *physical* operations: for each unit, its
+// structural ops first (flush_db, flush_all, swap_db, in order), then the
+// final state of every key it touched (upsert with the value's RDB
+// encoding, or remove). So folding needs no command evaluation, and
+// applying a record twice gives the same state as applying it once. Units
+// sharing a record (nvm/nvm_persistence.h) may write a key more than once.
 //
 // Encoding (all integers little-endian; docs/NVM_FORMAT.md):
 //   u64 seq | u32 op_count | op*

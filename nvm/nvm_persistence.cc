@@ -505,10 +505,17 @@ bool NvmPersistence::make_room(size_t op_bytes) {
   return true;
 }
 
-// One record (or, when it would not fit, several) for the changes since the
-// last unit: the structural ops in order, then each touched key as it is now.
+// The changes since the last unit: a unit of one key joins the open record
+// (add_lone_key); any other gets a record of its own (or, when it would not
+// fit, several): the structural ops in order, then each touched key as it
+// is now.
 void NvmPersistence::log_pending_unit() {
   if (engine_ == nullptr || (structural_.empty() && touched_.empty())) return;
+  if (structural_.empty() && touched_.size() == 1 && add_lone_key()) {
+    touched_.clear();
+    return;
+  }
+  close_record();
   begin_record();
   // An op that cannot be logged fails the mode and drops the whole record:
   // a unit is durable whole or not at all.
@@ -557,6 +564,52 @@ void NvmPersistence::log_pending_unit() {
   } else if (builder_.op_count() > 0) {
     append_record();
   }
+}
+
+// The unit's one key, without a structural op, into the open record (a new
+// one when none is open, or when the key's op would take it past
+// kSharedRecordBytes). False, having done nothing, for a value that may be
+// linked: that takes log_pending_unit's way.
+bool NvmPersistence::add_lone_key() {
+  const auto [db, key] = touched_.at(0);
+  // Touched keys are resident unless removed: never fault one in here.
+  Entry* e = engine_->db(db).find_resident(key);
+  if (e != nullptr && e->value().size() > link_threshold_bytes()) return false;
+  const size_t op_bytes = e == nullptr ? kRemoveOverheadBytes + key.size()
+                                       : kUpsertOverheadBytes + key.size() + e->value().size();
+  const size_t shared_bytes = std::min(kSharedRecordBytes, log_->max_payload_bytes());
+  if (record_open_ && builder_.bytes().size() + op_bytes > shared_bytes) {
+    close_record();
+    // Appending may have completed a fill in progress (append_record): do
+    // not hold the entry across what the fill does to the keyspace.
+    if (fill_ != nullptr) e = engine_->db(db).find_resident(key);
+  }
+  if (!record_open_) {
+    begin_record();
+    record_open_ = true;
+  }
+  // Fails only for an op larger than any record (the mode fails with it).
+  if (!make_room(op_bytes)) {
+    record_open_ = false;
+    overwrites_.record_dropped();
+    return true;
+  }
+  if (e == nullptr) {
+    builder_.remove(static_cast<uint32_t>(db), key);
+    overwrites_.untracked_key_op();
+  } else {
+    AMBER_ASSERT(!e->is_offloaded());  // written by this unit: through Db::find
+    builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
+    track_key_op(db, e);
+  }
+  tier_->note_key(key, next_seq_ - 1);
+  return true;
+}
+
+void NvmPersistence::close_record() {
+  if (!record_open_) return;
+  record_open_ = false;
+  append_record();
 }
 
 void NvmPersistence::track_key_op(int db, Entry* e) {
@@ -627,6 +680,7 @@ bool NvmPersistence::log_link(int db, std::string_view key) {
 
 // Persists the log and folds all of it into the store.
 bool NvmPersistence::catch_up() {
+  close_record();
   if (fill_ != nullptr) {
     // The replayer may only move the store once the fill has read it.
     fill_->fill_all();
@@ -635,7 +689,7 @@ bool NvmPersistence::catch_up() {
   if (!persist_log()) return false;
   while (healthy() && replayer_->lag_bytes() > 0) {
     size_t applied = 0;
-    Status s = replayer_->step(options_.replay_records_per_step, &applied);
+    Status s = replayer_->step(options_.replay_ops_per_step, &applied);
     if (s.ok()) s = store_region_->health();
     if (!s.ok() || applied == 0) {
       ++stats_.unlogged_writes;
@@ -659,7 +713,7 @@ void NvmPersistence::append_record() {
     ++stats_.persists;
     (void)log_persisted();  // a failed region fails the mode at the reply
     size_t applied = 0;
-    Status s = replayer_->step(options_.replay_records_per_step, &applied);
+    Status s = replayer_->step(options_.replay_ops_per_step, &applied);
     ++stats_.backpressure_steps;
     if (!s.ok() || applied == 0) {
       ++stats_.unlogged_writes;
@@ -670,6 +724,7 @@ void NvmPersistence::append_record() {
   }
   overwrites_.record_appended();
   ++stats_.records_appended;
+  stats_.ops_appended += builder_.op_count();
   stats_.bytes_appended += payload.size();
 }
 
@@ -677,6 +732,7 @@ void NvmPersistence::before_reply() {
   if (log_ == nullptr) return;
   reap_fill();
   log_pending_unit();
+  close_record();
   if (log_->appended_lsn() == log_->tail_lsn()) return;
 #ifdef AMBER_PLANTED_BUGS
   // Planted bug: every 7th record's group commit is skipped; replies leave.
@@ -705,7 +761,7 @@ bool NvmPersistence::log_persisted() {
   return true;
 }
 
-Status NvmPersistence::step(size_t replay_records) {
+Status NvmPersistence::step(size_t replay_ops) {
   if (log_ == nullptr) return Status();
   if (fill_ != nullptr) {
     const Clock& clock = engine_->clock();
@@ -720,8 +776,7 @@ Status NvmPersistence::step(size_t replay_records) {
     reap_fill();
     return failed_;
   }
-  Status s =
-      replayer_->step(replay_records != 0 ? replay_records : options_.replay_records_per_step);
+  Status s = replayer_->step(replay_ops != 0 ? replay_ops : options_.replay_ops_per_step);
   if (s.ok()) s = store_region_->health();
   if (s.ok()) s = store_->step(options_.store_slots_per_step);
   if (s.ok()) s = tier_->error();

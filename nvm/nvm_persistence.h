@@ -1,8 +1,9 @@
 // NvmPersistence: the NVM persistence mode, independent of the server. It
 // owns the two regions under the NVM directory (the write-ahead PmemLog in
 // `amber.nvmlog`, the PmemStore keyspace in `amber.nvmstore`), listens to the
-// engine as its PropagationSink and KeyspaceObserver, and turns each write
-// unit into one physical log record (nvm/log_record.h):
+// engine as its PropagationSink and KeyspaceObserver, and turns write units
+// into physical log records (nvm/log_record.h): a unit of one key joins the
+// batch's open record, any other unit gets a record of its own:
 //
 //   engine ─ on_key_modified / on_db_replaced ─> touched keys, structural ops
 //          ─ propagate(unit) ──────────────────> record = structural ops in
@@ -71,7 +72,7 @@ struct NvmOptions {
   std::string dir;                     // holds the two region files
   uint64_t size_bytes = 256ULL << 20;  // log + store
   NvmBackend backend = NvmBackend::kPmem;
-  size_t replay_records_per_step = 256;  // per step()
+  size_t replay_ops_per_step = 256;      // per step(): Replayer::step's budget
   uint64_t store_slots_per_step = 4096;  // per step()
   // While filling DRAM, a step() moves store slots in chunks until this much
   // time has passed or the cap is reached: the time bounds how long a
@@ -99,6 +100,7 @@ struct NvmOptions {
 
 struct NvmStats {
   uint64_t records_appended = 0;
+  uint64_t ops_appended = 0;  // in those records
   uint64_t bytes_appended = 0;
   uint64_t persists = 0;
   uint64_t backpressure_steps = 0;
@@ -192,9 +194,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   void set_max_dram_bytes(uint64_t bytes);
   // Bounded background work: replays durable records into the store and
   // advances the store's rebuild / reclaim walk.
-  // `replay_records` (0: the configured replay_records_per_step) bounds the
-  // records folded in by this call.
-  Status step(size_t replay_records = 0);
+  // `replay_ops` (0: the configured replay_ops_per_step) bounds the
+  // ops folded in by this call (in whole records).
+  Status step(size_t replay_ops = 0);
 
   // The largest record the log takes.
   size_t max_record_bytes() const { return log_ ? log_->max_payload_bytes() : 0; }
@@ -240,7 +242,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   NvmStats stats() const;
   // The two counters the host reads on every loop iteration, without
   // copying the whole NvmStats.
-  uint64_t records_appended() const { return stats_.records_appended; }
+  uint64_t ops_appended() const { return stats_.ops_appended; }
   uint64_t unlogged_writes() const { return stats_.unlogged_writes; }
   const NvmOptions& options() const { return options_; }
 
@@ -291,6 +293,9 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   // Drops the fill once it is done (it may finish inside a command).
   void reap_fill();
   void log_pending_unit();
+  bool add_lone_key();
+  // Appends the open record (add_lone_key), if any.
+  void close_record();
   void begin_record();
   // Ends the record when `op_bytes` more would overflow it.
   bool make_room(size_t op_bytes);
@@ -323,6 +328,12 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   bool offloads_pending_ = false;
   int64_t fill_start_us_ = 0;
   LogRecordBuilder builder_;
+  // Units of one key share a record until it holds this many bytes or
+  // the batch ends (before_reply): a record's own costs (its frame and
+  // checksum, the replay's work per record) are then paid once per batch,
+  // not once per write, and a replay step of a few records stays short.
+  static constexpr size_t kSharedRecordBytes = 4096;
+  bool record_open_ = false;  // builder_ holds such units, not appended yet
   uint64_t next_seq_ = 1;
   // Which logged op each new one overwrites, through the tags of the DRAM
   // entries (the replay skips those ops).

@@ -66,7 +66,22 @@ Status Replayer::apply(const Decoded& record) {
   }
   store_->begin_unit(record.seq);
   uint64_t ordinal = record.first_ordinal;
-  for (const LogOp& op : record.ops) {
+  // A record of many units: the items of the ops kItemDistance ahead (their
+  // slots were prefetched when it was decoded).
+  const std::vector<LogOp>& ops = record.ops;
+  size_t ahead = kItemDistance;
+  uint64_t ahead_ordinal = ordinal;
+  if (ops.size() > kItemDistance) {
+    ahead_ordinal +=
+        static_cast<uint64_t>(std::count_if(ops.begin(), ops.begin() + kItemDistance, is_key_op));
+  }
+  for (const LogOp& op : ops) {
+    if (ahead < ops.size()) {
+      const LogOp& later = ops[ahead++];
+      if (is_key_op(later) && !superseded_.superseded(ahead_ordinal++)) {
+        store_->prefetch_item(later.db, later.key);
+      }
+    }
     // A superseded link is applied all the same: its item is allocated, and
     // only publishing it (for the later op to replace) gives its block back.
     if (is_key_op(op) && superseded_.superseded(ordinal++) && op.kind != LogOpKind::kLink) {
@@ -167,7 +182,7 @@ Status Replayer::pin_unlinked_items() {
   return Status();
 }
 
-Status Replayer::step(size_t max_records, size_t* applied_records) {
+Status Replayer::step(size_t max_ops, size_t* applied_records) {
   if (applied_records != nullptr) *applied_records = 0;
   AMBER_RETURN_IF_ERROR(pin_unlinked_items());
   const uint64_t tail = log_->tail_lsn();
@@ -181,15 +196,19 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
   size_t first = 0;    // window_[first] is the record at lsn
   size_t decoded = 0;  // records in the window
   size_t consumed = 0;
+  size_t consumed_ops = 0;  // of the consumed records, by budget_ops()
+  size_t window_ops = 0;    // of the records in the window, likewise
   Status status;
-  while (consumed < max_records) {
-    while (decoded < kLookahead && consumed + decoded < max_records && read_lsn < tail) {
+  while (consumed_ops < max_ops) {
+    while (decoded < kLookahead && window_ops < kLookaheadOps &&
+           consumed_ops + window_ops < max_ops && read_lsn < tail) {
       if (read_lsn == plan_lsn_) plan_ahead(tail);
       if (read_lsn == plan_lsn_) break;  // the summaries are full: apply first
       Decoded& slot = window_[(first + decoded) % kLookahead];
       decode_ahead(read_lsn, summary_of(read_record++), read_ordinal, &slot);
       read_lsn = slot.next_lsn;
       read_ordinal += slot.key_ops;
+      window_ops += budget_ops(slot);
       ++decoded;
     }
     if (decoded == 0) break;
@@ -207,6 +226,8 @@ Status Replayer::step(size_t max_records, size_t* applied_records) {
     first = (first + 1) % kLookahead;
     --decoded;
     ++consumed;
+    consumed_ops += budget_ops(record);
+    window_ops -= budget_ops(record);
     // ... and ends it: its unit durable and the head past it before a later
     // unit can free the item it published (PmemStore::link), which recovery
     // would otherwise read from a record still in the log.

@@ -25,6 +25,7 @@
 // Threads: one thread at a time (the host's).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -51,11 +52,13 @@ class Replayer {
   Status pin_unlinked_items();
   // The caller pinned them itself (recovery, in its own walk of the log).
   void note_unlinked_items_pinned() { unlinked_items_pinned_ = true; }
-  // Applies up to `max_records` durable records, makes them durable in the
-  // store and frees them from the log. *applied_records (if not null) counts
-  // the records consumed (skipped duplicates included). On an error (a
-  // corrupt record, a full store) nothing past the last good unit is freed.
-  Status step(size_t max_records, size_t* applied_records = nullptr);
+  // Applies durable records, whole, until their key ops reach `max_ops` (a
+  // record without any counts one; at least one record), makes them
+  // durable in the store and frees them from the log. *applied_records (if
+  // not null) counts the records consumed (skipped duplicates included). On
+  // an error (a corrupt record, a full store) nothing past the last good
+  // unit is freed.
+  Status step(size_t max_ops, size_t* applied_records = nullptr);
   // Plans the records appended up to `lsn` while they are still in the
   // cache (the host calls it just before persisting a batch), at most
   // kPlanRecordsPerCall of them: after a restart the plan starts at the
@@ -100,10 +103,15 @@ class Replayer {
     // Every op of it is superseded: it was not read (`ops` is empty).
     bool unread = false;
   };
-  // Records decoded ahead of the one being applied; the items of the one
-  // kItemDistance ahead are prefetched once its slots had time to arrive.
+  // Records decoded ahead of the one being applied, while they hold fewer
+  // than kLookaheadOps ops; the items of the one kItemDistance ahead (in a
+  // record of many ops, of the op that far ahead) are prefetched once its
+  // slots had time to arrive.
   static constexpr size_t kLookahead = 16;
+  static constexpr size_t kLookaheadOps = 128;
   static constexpr size_t kItemDistance = 6;
+  // What a record counts against a step's budget.
+  static size_t budget_ops(const Decoded& record) { return std::max<size_t>(1, record.key_ops); }
   // Plans the records from plan_lsn_ up to `end` while the summaries have
   // room, at most kPlanRecordsPerCall.
   void plan_ahead(uint64_t end);

@@ -22,9 +22,10 @@ namespace {
 
 // No command for this long: the loop is idle, not between two requests.
 constexpr int64_t kIdleAfterUs = 1000;
-// Records folded in per idle iteration: a few microseconds each, so a
-// request that arrives during a slice is not held up for long.
-constexpr size_t kIdleReplayRecords = 32;
+// Ops folded in per idle iteration (whole records, at least one): well under
+// a microsecond each, so a request that arrives during a slice is not held
+// up for long.
+constexpr size_t kIdleReplayOps = 64;
 
 }  // namespace
 NvmPersistenceHost::NvmPersistenceHost(Server& server) : server_(server) {}
@@ -181,9 +182,9 @@ void NvmPersistenceHost::before_sleep() {
 // durable already), so it runs after the replies are on their way.
 void NvmPersistenceHost::after_replies() {
   if (!nvm_) return;
-  const uint64_t records = nvm_->records_appended();
-  const uint64_t new_records = records - records_at_last_sleep_;
-  records_at_last_sleep_ = records;
+  const uint64_t ops = nvm_->ops_appended();
+  const uint64_t new_ops = ops - ops_at_last_sleep_;
+  ops_at_last_sleep_ = ops;
   const uint64_t processed = server_.engine().stats().total_commands_processed;
   const bool commands_ran = processed != commands_at_last_sleep_;
   commands_at_last_sleep_ = processed;
@@ -191,13 +192,13 @@ void NvmPersistenceHost::after_replies() {
   if (nvm_->filling()) {
     step();
   } else {
-    replay_if_due(new_records, commands_ran);
+    replay_if_due(new_ops, commands_ran);
   }
   // After the replies' group commit: offloading moves entries.
   nvm_->enforce_dram_bound();
 }
 
-void NvmPersistenceHost::replay_if_due(uint64_t new_records, bool commands_ran) {
+void NvmPersistenceHost::replay_if_due(uint64_t new_ops, bool commands_ran) {
   const uint64_t lag_bytes = nvm_->replay_lag_bytes();
   if (lag_bytes == 0) return;  // nothing to fold in: no need to know the time
   // Folding the log into the store is deferred while clients keep the loop
@@ -213,11 +214,11 @@ void NvmPersistenceHost::replay_if_due(uint64_t new_records, bool commands_ran) 
   const uint64_t eager_lag_bytes = this->eager_lag_bytes();
   if (lag_bytes > eager_lag_bytes || eager_lag_bytes == 0) {
     // Keep pace with the writers (twice their rate, so the lag shrinks).
-    step(static_cast<size_t>(2 * new_records));
+    step(static_cast<size_t>(2 * new_ops));
   } else if (now_us - last_command_us_ >= kIdleAfterUs) {
     // Small slices: a request that arrives meanwhile waits for one only.
     idle_ = true;
-    step(kIdleReplayRecords);
+    step(kIdleReplayOps);
   }
 }
 
@@ -255,11 +256,11 @@ void NvmPersistenceHost::cron() {
   if (nvm_) nvm_->enforce_dram_bound();
 }
 
-void NvmPersistenceHost::step(size_t replay_records) {
+void NvmPersistenceHost::step(size_t replay_ops) {
   if (!nvm_) return;
   // A failed step makes the mode unhealthy (sticky); reported below.
   // The fill only reads the store: it goes on after a failure.
-  if (nvm_->healthy() || nvm_->filling()) (void)nvm_->step(replay_records);
+  if (nvm_->healthy() || nvm_->filling()) (void)nvm_->step(replay_ops);
   report_fill_done();
   if (!nvm_->healthy() && !reported_failure_) {
     reported_failure_ = true;
@@ -313,6 +314,7 @@ std::string NvmPersistenceHost::info_section() const {
   field("nvm_fault_keys", stats.fault_keys);
   field("nvm_fill_ms", static_cast<unsigned long long>(stats.fill_ms));
   field("nvm_records_appended", stats.records_appended);
+  field("nvm_ops_appended", stats.ops_appended);
   field("nvm_persists", stats.persists);
   field("nvm_backpressure_steps", stats.backpressure_steps);
   field("nvm_replay_superseded_ops", stats.replay_superseded_ops);

@@ -75,10 +75,10 @@ class NvmPersistenceHost {
   bool import_rdb(nvm::NvmImport& import, std::string* error);
   // Logs that recover() grew the files for nvm-size, or kept larger ones.
   void report_resize();
-  // replay_records 0: NvmPersistence's default.
-  void step(size_t replay_records = 0);
+  // replay_ops 0: NvmPersistence's default.
+  void step(size_t replay_ops = 0);
   // Replays now if the loop is idle or the lag is past nvm-replay-lag.
-  void replay_if_due(uint64_t new_records, bool commands_ran);
+  void replay_if_due(uint64_t new_ops, bool commands_ran);
   void report_fill_done();
   // The lag past which replay keeps pace with the writers.
   uint64_t eager_lag_bytes() const;
@@ -89,7 +89,7 @@ class NvmPersistenceHost {
   bool was_filling_ = false;
   uint64_t commands_at_last_sleep_ = 0;
   int64_t last_command_us_ = 0;
-  uint64_t records_at_last_sleep_ = 0;
+  uint64_t ops_at_last_sleep_ = 0;
   uint64_t replay_lag_config_bytes_ = 0;  // nvm-replay-lag, kept current by on_change
   bool idle_ = false;                     // the last after_replies found the loop idle
 };

@@ -36,7 +36,7 @@ namespace amber::sim {
 namespace {
 
 constexpr uint64_t kNvmSizeBytes = 1 << 20;
-constexpr size_t kReplayRecordsPerStep = 2;
+constexpr size_t kReplayOpsPerStep = 2;
 constexpr uint64_t kStoreSlotsPerStep = 512;
 constexpr uint64_t kFillSlotsPerStep = 256;
 
@@ -85,7 +85,7 @@ Status NvmUnderTest::start() {
   options.dir = settings_.dir;
   options.size_bytes = env_.nvm_media->size_for_start(kNvmSizeBytes);
   options.backend = nvm::NvmBackend::kEmulated;
-  options.replay_records_per_step = kReplayRecordsPerStep;
+  options.replay_ops_per_step = kReplayOpsPerStep;
   options.store_slots_per_step = kStoreSlotsPerStep;
   options.fill_slots_per_step = kFillSlotsPerStep;
   // The images live in NvmMedia, the files (names, sizes) in SimFs: a
