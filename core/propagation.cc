@@ -28,15 +28,13 @@ void Propagator::leave(Frame saved, int db, std::span<const std::string_view> ar
                        bool dirty_changed, bool propagate_self) {
   AMBER_ASSERT(depth_ > 0);
   if (dirty_changed && propagate_self && !frame_.prevented) {
-    PropagatedOp op{db, {}};
-    if (!wants_argv_) {
-      // The sink reads the unit's boundaries only.
+    if (!wants_ops_) {
+      unit_has_writes_ = true;
     } else if (frame_.rewritten) {
-      op.argv = std::move(*frame_.rewritten);
+      pending_.push_back(PropagatedOp{db, std::move(*frame_.rewritten)});
     } else {
-      op.argv.assign(argv.begin(), argv.end());
+      pending_.push_back(PropagatedOp{db, std::vector<std::string>(argv.begin(), argv.end())});
     }
-    pending_.push_back(std::move(op));
   }
   frame_ = std::move(saved);
   if (--depth_ == 0) flush();
@@ -44,12 +42,20 @@ void Propagator::leave(Frame saved, int db, std::span<const std::string_view> ar
 
 void Propagator::also(int db, std::vector<std::string> argv) {
   if (sink_ == nullptr) return;
-  if (!wants_argv_) argv.clear();
-  pending_.push_back(PropagatedOp{db, std::move(argv)});
+  if (wants_ops_) {
+    pending_.push_back(PropagatedOp{db, std::move(argv)});
+  } else {
+    unit_has_writes_ = true;
+  }
   if (depth_ == 0) flush();
 }
 
 void Propagator::flush() {
+  if (unit_has_writes_) {
+    unit_has_writes_ = false;
+    if (sink_ != nullptr) sink_->unit_ended();
+    return;
+  }
   if (pending_.empty() || sink_ == nullptr) {
     pending_.clear();
     return;

@@ -16,7 +16,10 @@
 // that noticed; outside any command (active expiry) each deletion is its own
 // unit.
 //
-// With no sink installed nothing is recorded. Single-threaded: the engine's.
+// A sink may ask for the units' boundaries only (NVM mode, which logs the
+// touched keys' state instead): it is then told that a unit ended, and no
+// op is built on the write path. With no sink installed nothing is
+// recorded. Single-threaded: the engine's.
 #pragma once
 
 #include <optional>
@@ -40,12 +43,12 @@ class PropagationSink {
   PropagationSink& operator=(const PropagationSink&) = delete;
   virtual ~PropagationSink() = default;
   // One atomic unit of writes, in execution order. REQUIRES: !unit.empty().
+  // Not called for a sink that wants no ops.
   virtual void propagate(const std::vector<PropagatedOp>& unit) = 0;
-  // False for a sink that needs only the units (their boundaries and
-  // dbs), not the commands' arguments (NVM mode logs the touched keys'
-  // state instead): the ops it receives then carry an empty argv, and the
-  // Propagator copies no argument on the write path. Read at set_sink().
-  virtual bool wants_argv() const { return true; }
+  // False for a sink that needs only to know where each unit ends: it gets
+  // unit_ended() where another gets propagate(). Read at set_sink().
+  virtual bool wants_ops() const { return true; }
+  virtual void unit_ended() {}
 };
 
 // The engine's bookkeeping of ops between a command's start and the end of
@@ -59,7 +62,8 @@ class Propagator {
 
   void set_sink(PropagationSink* sink) {
     sink_ = sink;
-    wants_argv_ = sink != nullptr && sink->wants_argv();
+    wants_ops_ = sink != nullptr && sink->wants_ops();
+    unit_has_writes_ = false;
   }
   bool enabled() const { return sink_ != nullptr; }
 
@@ -81,7 +85,8 @@ class Propagator {
   void flush();
 
   PropagationSink* sink_ = nullptr;
-  bool wants_argv_ = false;
+  bool wants_ops_ = false;
+  bool unit_has_writes_ = false;  // for a sink that wants no ops
   int depth_ = 0;
   Frame frame_;
   std::vector<PropagatedOp> pending_;

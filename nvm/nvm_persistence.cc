@@ -483,7 +483,7 @@ size_t NvmPersistence::link_threshold_bytes() const {
   return log_ ? log_->max_payload_bytes() / 4 : 0;
 }
 
-void NvmPersistence::propagate(const std::vector<PropagatedOp>& /*unit*/) { log_pending_unit(); }
+void NvmPersistence::unit_ended() { log_pending_unit(); }
 
 void NvmPersistence::begin_record() { builder_.begin(next_seq_++); }
 

@@ -246,9 +246,11 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   uint64_t unlogged_writes() const { return stats_.unlogged_writes; }
   const NvmOptions& options() const { return options_; }
 
-  // PropagationSink: the unit's argv is not used, the touched keys are.
-  void propagate(const std::vector<PropagatedOp>& unit) override;
-  bool wants_argv() const override { return false; }
+  // PropagationSink: where a unit ends, not its ops (the touched keys are
+  // logged).
+  void propagate(const std::vector<PropagatedOp>& /*unit*/) override {}
+  bool wants_ops() const override { return false; }
+  void unit_ended() override;
   // KeyspaceObserver.
   void on_key_modified(int db, std::string_view key) override;
   void on_db_replaced(int db, int with) override;
