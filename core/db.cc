@@ -63,6 +63,7 @@ Entry* Db::allocate(std::string_view key, size_t value_capacity) {
 }
 
 void Db::release(Entry* e) {
+  ++entry_epoch_;
   entry_bytes_ -= e->allocated_bytes();
   if (e->is_offloaded()) --offloaded_count_;
   std::free(e->allocation());
@@ -96,6 +97,7 @@ Entry* Db::reallocate(Entry* e, size_t value_capacity) {
   Entry** link = dict_.find_link(e->key());
   AMBER_ASSERT(link != nullptr && *link == e);
   entry_bytes_ -= e->allocated_bytes();
+  ++entry_epoch_;
   const size_t prefix = e->prefix_bytes();
   void* memory =
       std::realloc(e->allocation(), prefix + sizeof(Entry) + e->key_len + value_capacity);
@@ -114,6 +116,7 @@ void Db::relink(Entry* from, Entry* to) {
   // chain: the successor to inherit is the one it has now.
   to->next = from->next;
   *link = to;
+  ++entry_epoch_;
   if (to->has_expire()) volatile_[to->volatile_slot] = to;
 }
 
@@ -278,6 +281,8 @@ void Db::swap_contents(Db& other) {
   volatile_.swap(other.volatile_);
   std::swap(entry_bytes_, other.entry_bytes_);
   std::swap(offloaded_count_, other.offloaded_count_);
+  ++entry_epoch_;
+  ++other.entry_epoch_;
 }
 
 void Db::set_snapshot(SnapshotObserver* observer, bool parity) {

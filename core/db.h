@@ -69,6 +69,11 @@ class Db {
     return volatile_.size();
   }
   size_t resident_size() const { return dict_.size(); }
+  // Changes whenever an entry is freed, moved or unlinked, or the contents
+  // are swapped: an entry found while it had one value is still its key's
+  // entry, in this Db, while it has that value (NVM mode logs a write's
+  // entry without looking its key up again).
+  uint64_t entry_epoch() const { return entry_epoch_; }
   size_t resident_volatile_count() const { return volatile_.size(); }
 
   // The entry for `key`, expired or not, with its value resident.
@@ -241,6 +246,7 @@ class Db {
   std::array<EntryScratch, 2> read_scratch_;
   size_t next_read_scratch_ = 0;
   size_t entry_bytes_ = 0;
+  uint64_t entry_epoch_ = 0;
   size_t offloaded_count_ = 0;
 };
 

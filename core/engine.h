@@ -149,8 +149,9 @@ class Engine {
     return dbs_[static_cast<size_t>(db)]->erase(key);
   }
 
-  // A key was written: invalidates WATCHes (and, later, feeds snapshots).
-  void signal_modified(int db, std::string_view key);
+  // A key was written: invalidates WATCHes and tells the keyspace observer.
+  // `written`: the key's entry as the write left it, when the caller has it.
+  void signal_modified(int db, std::string_view key, Entry* written = nullptr);
   // A whole database was emptied or replaced (FLUSHDB/FLUSHALL: with = -1;
   // SWAPDB: with = the other db).
   void signal_db_replaced(int db, int with);

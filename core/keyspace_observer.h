@@ -14,6 +14,8 @@
 
 #include <string_view>
 
+#include "core/entry.h"
+
 namespace amber {
 
 class KeyspaceObserver {
@@ -24,8 +26,9 @@ class KeyspaceObserver {
   virtual ~KeyspaceObserver() = default;
 
   // `key` of database `db` was written, had its expire changed, or was
-  // deleted.
-  virtual void on_key_modified(int db, std::string_view key) = 0;
+  // deleted. `written` (or null): the key's entry as the write left it,
+  // the key's entry for as long as Db::entry_epoch() does not change.
+  virtual void on_key_modified(int db, std::string_view key, Entry* written) = 0;
   // Database `db` is about to be emptied (with = -1) or swapped with `with`.
   virtual void on_db_replaced(int db, int with) = 0;
 };

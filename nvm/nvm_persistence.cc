@@ -46,6 +46,7 @@ void NvmPersistence::detach() {
   engine_->set_propagation_sink(nullptr);
   engine_->set_keyspace_observer(nullptr);
   engine_ = nullptr;
+  written_ = {};
 }
 
 bool NvmPersistence::is_pmem() const { return log_region_ && log_region_->is_pmem(); }
@@ -373,8 +374,9 @@ void NvmPersistence::reap_fill() {
   fill_.reset();
 }
 
-void NvmPersistence::on_key_modified(int db, std::string_view key) {
+void NvmPersistence::on_key_modified(int db, std::string_view key, Entry* written) {
   touched_.add(db, key);
+  written_ = {db, written, written != nullptr ? engine_->db(db).entry_epoch() : 0};
   // DRAM is the truth for this key from now on.
   if (fill_ != nullptr) fill_->supersede(db, key);
 }
@@ -411,7 +413,7 @@ Status NvmPersistence::log_loaded_keys(std::span<const LoadedKey> keys) {
   // Bounds what the touched-key set (and one record) holds at once.
   constexpr size_t kKeysPerUnit = 4096;
   for (size_t i = 0; i < keys.size() && healthy(); ++i) {
-    on_key_modified(keys[i].db, keys[i].key);
+    on_key_modified(keys[i].db, keys[i].key, nullptr);
     if ((i + 1) % kKeysPerUnit == 0) before_reply();
   }
   before_reply();
@@ -572,8 +574,7 @@ void NvmPersistence::log_pending_unit() {
 // linked: that takes log_pending_unit's way.
 bool NvmPersistence::add_lone_key() {
   const auto [db, key] = touched_.at(0);
-  // Touched keys are resident unless removed: never fault one in here.
-  Entry* e = engine_->db(db).find_resident(key);
+  Entry* e = written_entry(db, key);
   if (e != nullptr && e->value().size() > link_threshold_bytes()) return false;
   const size_t op_bytes = e == nullptr ? kRemoveOverheadBytes + key.size()
                                        : kUpsertOverheadBytes + key.size() + e->value().size();
@@ -604,6 +605,18 @@ bool NvmPersistence::add_lone_key() {
   }
   tier_->note_key(key, next_seq_ - 1);
   return true;
+}
+
+// The entry the last write left, when it was this key's and no entry of its
+// Db was freed, moved or unlinked since (Db::entry_epoch); else a lookup.
+Entry* NvmPersistence::written_entry(int db, std::string_view key) {
+  Db& d = engine_->db(db);
+  if (written_.entry != nullptr && written_.db == db && written_.epoch == d.entry_epoch() &&
+      written_.entry->key() == key) {
+    return written_.entry;
+  }
+  // Touched keys are resident unless removed: never fault one in here.
+  return d.find_resident(key);
 }
 
 void NvmPersistence::close_record() {

@@ -252,7 +252,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   bool wants_ops() const override { return false; }
   void unit_ended() override;
   // KeyspaceObserver.
-  void on_key_modified(int db, std::string_view key) override;
+  void on_key_modified(int db, std::string_view key, Entry* written) override;
   void on_db_replaced(int db, int with) override;
 
  private:
@@ -296,6 +296,7 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   void reap_fill();
   void log_pending_unit();
   bool add_lone_key();
+  Entry* written_entry(int db, std::string_view key);
   // Appends the open record (add_lone_key), if any.
   void close_record();
   void begin_record();
@@ -342,6 +343,13 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   OverwriteTracker overwrites_;
   std::vector<StructuralOp> structural_;
   TouchedKeys touched_;
+  // The entry the last on_key_modified() was given, and its Db's epoch then.
+  struct WrittenEntry {
+    int db = 0;
+    Entry* entry = nullptr;
+    uint64_t epoch = 0;
+  };
+  WrittenEntry written_;
   // The second half of a SWAPDB's pair of calls, to skip.
   std::pair<int, int> swap_echo_{-1, -1};
   Status failed_;

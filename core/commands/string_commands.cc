@@ -75,7 +75,7 @@ Entry* store_over(CommandContext& ctx, Entry* current, std::string_view key, std
     e = db.insert(key, value, encoding);
   }
   e->lru = lru_clock_at(ctx.now_ms);
-  ctx.engine.signal_modified(ctx.session.db, key);
+  ctx.engine.signal_modified(ctx.session.db, key, e);
   return e;
 }
 

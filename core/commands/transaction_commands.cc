@@ -129,8 +129,8 @@ void Engine::unwatch_all(Session& session) {
   session.watched.clear();
 }
 
-void Engine::signal_modified(int db, std::string_view key) {
-  if (keyspace_observer_ != nullptr) keyspace_observer_->on_key_modified(db, key);
+void Engine::signal_modified(int db, std::string_view key, Entry* written) {
+  if (keyspace_observer_ != nullptr) keyspace_observer_->on_key_modified(db, key, written);
   auto& map = watchers_[static_cast<size_t>(db)];
   if (map.empty()) return;
   auto it = map.find(std::string(key));

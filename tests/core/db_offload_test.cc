@@ -215,6 +215,38 @@ TEST_F(DbOffloadTest, AnRdbOfADbWithOffloadedValuesHoldsTheValues) {
 
 // NVM mode's tag word (entry.h) stays with its key through every move Db
 // makes of the entry, and is counted in the DRAM it takes.
+// entry_epoch() moves whenever an Entry* held from before could be freed,
+// moved or in another Db; it stays while entries are only added or written
+// in place.
+TEST_F(DbOffloadTest, TheEntryEpochMovesWhenAnEntryIsFreedMovedOrSwappedAway) {
+  Entry* a = db.insert("a", "1", Encoding::kInt);
+  db.insert("b", std::string(100, 'b'), Encoding::kRaw);
+  uint64_t epoch = db.entry_epoch();
+  auto moved = [&] {
+    const bool changed = db.entry_epoch() != epoch;
+    epoch = db.entry_epoch();
+    return changed;
+  };
+  db.insert("c", "3", Encoding::kInt);
+  EXPECT_EQ(db.replace_value(a, "2", Encoding::kInt), a);
+  db.set_expire(a, 99999);
+  EXPECT_FALSE(moved()) << "added and written in place";
+  a = db.replace_value(a, std::string(500, 'a'), Encoding::kRaw);
+  EXPECT_TRUE(moved()) << "grown into a new block";
+  offload("b");
+  EXPECT_TRUE(moved()) << "offloaded";
+  db.find("b");
+  EXPECT_TRUE(moved()) << "brought back";
+  db.erase("c");
+  EXPECT_TRUE(moved()) << "erased";
+  Db other{7};
+  db.swap_contents(other);
+  EXPECT_TRUE(moved()) << "swapped";
+  const uint64_t before_clear = other.entry_epoch();
+  other.clear();
+  EXPECT_NE(other.entry_epoch(), before_clear) << "cleared";
+}
+
 TEST_F(DbOffloadTest, ATaggedEntryKeepsItsTagWhenItsValueGrowsOrLeavesOrComesBack) {
   Entry* plain = db.insert("plain", "v", Encoding::kRaw);
   EXPECT_FALSE(plain->is_tagged());
