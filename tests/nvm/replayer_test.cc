@@ -186,5 +186,29 @@ TEST(Replayer, ACorruptRecordStopsTheReplayWithoutFreeingIt) {
   EXPECT_FALSE(replayer.caught_up());
 }
 
+// A step's budget counts ops, in whole records, and takes at least one.
+TEST(Replayer, AStepsBudgetCountsOpsInWholeRecords) {
+  Pair p = make_pair_of(1 << 16, 1 << 20, 1024);
+  LogRecordBuilder builder;
+  for (uint64_t seq = 1; seq <= 4; ++seq) {
+    builder.begin(seq);
+    const int keys = seq == 3 ? 1 : 10;
+    for (int k = 0; k < keys; ++k) builder.upsert(0, "k" + std::to_string(k), "v", -1);
+    ASSERT_TRUE(p.log->append(builder.bytes()));
+  }
+  p.log->persist();
+  Replayer replayer(p.log.get(), p.store.get());
+  size_t records = 0;
+  ASSERT_TRUE(replayer.step(15, &records).ok());
+  EXPECT_EQ(records, 2u) << "10 ops, then 10 more: past the budget of 15, whole";
+  ASSERT_TRUE(replayer.step(1, &records).ok());
+  EXPECT_EQ(records, 1u);
+  ASSERT_TRUE(replayer.step(1, &records).ok());
+  EXPECT_EQ(records, 1u) << "at least one record";
+  EXPECT_TRUE(replayer.caught_up());
+  EXPECT_EQ(p.store->applied_seq(), 4u);
+  EXPECT_EQ(p.store->key_count(), 10u);
+}
+
 }  // namespace
 }  // namespace amber::nvm
