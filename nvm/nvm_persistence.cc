@@ -580,10 +580,11 @@ bool NvmPersistence::add_lone_key() {
                                        : kUpsertOverheadBytes + key.size() + e->value().size();
   const size_t shared_bytes = std::min(kSharedRecordBytes, log_->max_payload_bytes());
   if (record_open_ && builder_.bytes().size() + op_bytes > shared_bytes) {
+    // Appending may complete a fill in progress (append_record): do not
+    // hold the entry across what the fill does to the keyspace.
+    const bool fill_may_run = fill_ != nullptr;
     close_record();
-    // Appending may have completed a fill in progress (append_record): do
-    // not hold the entry across what the fill does to the keyspace.
-    if (fill_ != nullptr) e = engine_->db(db).find_resident(key);
+    if (fill_may_run) e = engine_->db(db).find_resident(key);
   }
   if (!record_open_) {
     begin_record();
