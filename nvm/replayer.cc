@@ -37,8 +37,8 @@ Replayer::Replayer(PmemLog* log, PmemStore* store)
       summaries_(summary_count_for(*log)) {}
 
 void Replayer::plan_ahead(uint64_t end) {
-  const uint64_t last_record = records_planned_ + kPlanRecordsPerCall;
-  while (plan_lsn_ < end && records_planned_ < last_record &&
+  size_t planned_ops = 0;
+  while (plan_lsn_ < end && planned_ops < kPlanOpsPerCall &&
          records_planned_ - records_applied_ < summaries_.size()) {
     std::string_view payload;
     uint64_t next_lsn;
@@ -48,6 +48,7 @@ void Replayer::plan_ahead(uint64_t end) {
     const bool decoded = decode_log_record(payload, &seq, &plan_ops_).ok();
     if (!decoded) plan_ops_.clear();
     const size_t key_ops = key_op_count(plan_ops_);
+    planned_ops += std::max<size_t>(1, plan_ops_.size());
     summary_of(records_planned_++) = {next_lsn,
                                       seq,
                                       static_cast<uint32_t>(key_ops),

@@ -60,11 +60,11 @@ class Replayer {
   // unit is freed.
   Status step(size_t max_ops, size_t* applied_records = nullptr);
   // Plans the records appended up to `lsn` while they are still in the
-  // cache (the host calls it just before persisting a batch), at most
-  // kPlanRecordsPerCall of them: after a restart the plan starts at the
-  // log's head, and planning a whole unfolded tail at once held the first
-  // write up for tens of milliseconds. A step plans the rest as it reaches
-  // them.
+  // cache (the host calls it just before persisting a batch), whole
+  // records until they hold kPlanOpsPerCall ops: after a restart the plan
+  // starts at the log's head, and planning a whole unfolded tail at once
+  // held the first write up for tens of milliseconds. A step plans the
+  // rest as it reaches them.
   // REQUIRES: they are durable (PmemLog::persist()) before the next step().
   void plan(uint64_t lsn) { plan_ahead(lsn); }
   // Skips the key op numbered `ordinal` (key ops count from the head this
@@ -72,7 +72,7 @@ class Replayer {
   // later op in a durable record overwrites it, under the rules of
   // nvm/superseded_ops.h (nvm/overwrite_tracker.h keeps them).
   void supersede(uint64_t ordinal) { superseded_.mark(ordinal); }
-  static constexpr size_t kPlanRecordsPerCall = 4096;
+  static constexpr size_t kPlanOpsPerCall = 4096;
   // Records before it are planned.
   uint64_t planned_lsn() const { return plan_lsn_; }
   // Durable log bytes not yet folded into the store.
@@ -113,7 +113,7 @@ class Replayer {
   // What a record counts against a step's budget.
   static size_t budget_ops(const Decoded& record) { return std::max<size_t>(1, record.key_ops); }
   // Plans the records from plan_lsn_ up to `end` while the summaries have
-  // room, at most kPlanRecordsPerCall.
+  // room, up to kPlanOpsPerCall ops (at least one record).
   void plan_ahead(uint64_t end);
   Status apply(const Decoded& record);
   // Decodes the record at `lsn` (summarised by `summary`), whose first key
