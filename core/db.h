@@ -69,12 +69,12 @@ class Db {
     return volatile_.size();
   }
   size_t resident_size() const { return dict_.size(); }
+  size_t resident_volatile_count() const { return volatile_.size(); }
   // Changes whenever an entry is freed, moved or unlinked, or the contents
   // are swapped: an entry found while it had one value is still its key's
   // entry, in this Db, while it has that value (NVM mode logs a write's
   // entry without looking its key up again).
   uint64_t entry_epoch() const { return entry_epoch_; }
-  size_t resident_volatile_count() const { return volatile_.size(); }
 
   // The entry for `key`, expired or not, with its value resident.
   Entry* find(std::string_view key) { return resolve(dict_.find(key), key); }

@@ -14,9 +14,9 @@
 
 #include <string_view>
 
-#include "core/entry.h"
-
 namespace amber {
+
+struct Entry;
 
 class KeyspaceObserver {
  public:
@@ -27,7 +27,7 @@ class KeyspaceObserver {
 
   // `key` of database `db` was written, had its expire changed, or was
   // deleted. `written` (or null): the key's entry as the write left it,
-  // the key's entry for as long as Db::entry_epoch() does not change.
+  // which stays its entry while its Db's entry_epoch() does not change.
   virtual void on_key_modified(int db, std::string_view key, Entry* written) = 0;
   // Database `db` is about to be emptied (with = -1) or swapped with `with`.
   virtual void on_db_replaced(int db, int with) = 0;
