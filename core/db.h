@@ -117,6 +117,9 @@ class Db {
   // Entries created from now on are tagged (entry.h): NVM mode keeps in
   // each where its log last wrote the key.
   void set_tag_entries(bool on) { tag_entries_ = on; }
+  // The fixed bytes of an entry's allocation: its header, and the tag word
+  // while entries are tagged (MEMORY STATS' estimate of the overhead).
+  size_t entry_fixed_bytes() const { return sizeof(Entry) + (tag_entries_ ? sizeof(uint64_t) : 0); }
   // Replaces the value of `e` by `handle` (the tier holds the value). The
   // entry moves: use the returned pointer. REQUIRES: a tier is attached,
   // !e->is_offloaded().

@@ -88,7 +88,7 @@ Overhead measure(Engine& engine, MemoryState& state) {
     Db& db = engine.db(j);
     if (db.size() == 0) continue;
     o.keys += db.size();
-    DbOverhead d{j, db.size() * sizeof(Entry) + db.dict().bucket_count() * sizeof(Entry*),
+    DbOverhead d{j, db.size() * db.entry_fixed_bytes() + db.dict().bucket_count() * sizeof(Entry*),
                  db.volatile_count() * sizeof(Entry*)};
     o.overhead_total += d.main + d.expires;
     o.dbs.push_back(d);

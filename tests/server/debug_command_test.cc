@@ -272,5 +272,21 @@ TEST_F(DebugCommandTest, MemoryStatsHasRedisFieldsAndOneEntryPerNonEmptyDb) {
   EXPECT_NE(stats.find("$19\r\nfragmentation.bytes\r\n:"), std::string::npos);
 }
 
+// NVM mode's tag word before each entry counts in the per-db overhead.
+TEST_F(DebugCommandTest, MemoryStatsCountsTheTagWordOfTaggedEntries) {
+  put(0, "a", "1");
+  put(0, "b", "2");
+  auto main_overhead = [this] {
+    const std::string stats = run3({"MEMORY", "STATS"});
+    const std::string field = "$23\r\noverhead.hashtable.main\r\n:";
+    const size_t at = stats.find(field);
+    EXPECT_NE(at, std::string::npos);
+    return std::stoll(stats.substr(at + field.size()));
+  };
+  const long long untagged = main_overhead();
+  h.engine.db(0).set_tag_entries(true);
+  EXPECT_EQ(main_overhead() - untagged, 2 * 8);
+}
+
 }  // namespace
 }  // namespace amber
