@@ -538,25 +538,18 @@ void NvmPersistence::log_pending_unit() {
     const auto [db, key] = touched_.at(i);
     // Touched keys are resident unless removed: never fault one in here.
     Entry* e = engine_->db(db).find_resident(key);
-    if (e == nullptr) {
-      logged = make_room(kRemoveOverheadBytes + key.size());
-      if (logged) builder_.remove(static_cast<uint32_t>(db), key);
-      if (logged) overwrites_.untracked_key_op();
-    } else if (link_all ||
-               (structural_.empty() && links_rather_than_logs(key.size(), e->value().size()))) {
+    if (e != nullptr && (link_all || (structural_.empty() &&
+                                      links_rather_than_logs(key.size(), e->value().size())))) {
       logged = log_link(db, key);
-    } else {
-      // A key written in this unit went through Db::find: its value is here.
-      AMBER_ASSERT(!e->is_offloaded());
-      // A full log completes a fill in progress (append_record): do not
-      // hold the entry across what the fill does to the keyspace.
-      const bool fill_may_run = fill_ != nullptr;
-      logged = make_room(kUpsertOverheadBytes + key.size() + e->value().size());
-      if (logged && fill_may_run) e = engine_->db(db).find_resident(key);
-      if (logged) builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
-      if (logged) track_key_op(db, e);
+      if (logged) tier_->note_key(key, next_seq_ - 1);
+      continue;
     }
-    if (logged) tier_->note_key(key, next_seq_ - 1);
+    // A full log completes a fill in progress (append_record): do not hold
+    // the entry across what the fill does to the keyspace.
+    const bool fill_may_run = fill_ != nullptr;
+    logged = make_room(key_op_bytes(key, e));
+    if (logged && fill_may_run && e != nullptr) e = engine_->db(db).find_resident(key);
+    if (logged) put_key_state(db, key, e);
   }
   structural_.clear();
   touched_.clear();
@@ -576,8 +569,7 @@ bool NvmPersistence::add_lone_key() {
   const auto [db, key] = touched_.at(0);
   Entry* e = written_entry(db, key);
   if (e != nullptr && e->value().size() > link_threshold_bytes()) return false;
-  const size_t op_bytes = e == nullptr ? kRemoveOverheadBytes + key.size()
-                                       : kUpsertOverheadBytes + key.size() + e->value().size();
+  const size_t op_bytes = key_op_bytes(key, e);
   const size_t shared_bytes = std::min(kSharedRecordBytes, log_->max_payload_bytes());
   if (record_open_ && builder_.bytes().size() + op_bytes > shared_bytes) {
     // Appending may complete a fill in progress (append_record): do not
@@ -596,16 +588,26 @@ bool NvmPersistence::add_lone_key() {
     overwrites_.record_dropped();
     return true;
   }
+  put_key_state(db, key, e);
+  return true;
+}
+
+size_t NvmPersistence::key_op_bytes(std::string_view key, const Entry* e) {
+  return e == nullptr ? kRemoveOverheadBytes + key.size()
+                      : kUpsertOverheadBytes + key.size() + e->value().size();
+}
+
+void NvmPersistence::put_key_state(int db, std::string_view key, Entry* e) {
   if (e == nullptr) {
     builder_.remove(static_cast<uint32_t>(db), key);
     overwrites_.untracked_key_op();
   } else {
-    AMBER_ASSERT(!e->is_offloaded());  // written by this unit: through Db::find
+    // A key written in this unit went through Db::find: its value is here.
+    AMBER_ASSERT(!e->is_offloaded());
     builder_.upsert(static_cast<uint32_t>(db), key, e->value(), e->expire_ms);
     track_key_op(db, e);
   }
   tier_->note_key(key, next_seq_ - 1);
-  return true;
 }
 
 // The entry the last write left, when it was this key's and no entry of its

@@ -297,6 +297,12 @@ class NvmPersistence final : public PropagationSink, public KeyspaceObserver {
   void log_pending_unit();
   bool add_lone_key();
   Entry* written_entry(int db, std::string_view key);
+  // The bytes of (db, key)'s op: its removal when `e` is null, else its
+  // value.
+  static size_t key_op_bytes(std::string_view key, const Entry* e);
+  // Adds that op to the record being built (room made for it), tracks what
+  // it overwrites and notes it for the capacity tier.
+  void put_key_state(int db, std::string_view key, Entry* e);
   // Appends the open record (add_lone_key), if any.
   void close_record();
   void begin_record();
